@@ -54,7 +54,7 @@ fn decode_with(text: &str, url_safe: bool) -> Result<Vec<u8>, DecodeTextError> {
     let bytes = text.as_bytes();
     let unpadded = bytes.iter().rposition(|&c| c != b'=').map_or(0, |i| i + 1);
     let padding = bytes.len() - unpadded;
-    if padding > 2 || (padding > 0 && bytes.len() % 4 != 0) || unpadded % 4 == 1 {
+    if padding > 2 || (padding > 0 && !bytes.len().is_multiple_of(4)) || unpadded % 4 == 1 {
         return Err(DecodeTextError::InvalidLength(bytes.len()));
     }
     let mut out = Vec::with_capacity(unpadded * 3 / 4);
@@ -107,7 +107,7 @@ pub fn hex_encode(bytes: &[u8]) -> String {
 /// Decodes hex of either case.
 pub fn hex_decode(text: &str) -> Result<Vec<u8>, DecodeTextError> {
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(DecodeTextError::InvalidLength(bytes.len()));
     }
     let nibble = |i: usize| -> Result<u8, DecodeTextError> {

@@ -1,0 +1,118 @@
+//! Installing what the tests need on a fresh machine, from the registries this
+//! project can reach (rustup, crates.io, npm, PyPI, Debian apt). Each `ensure_*`
+//! is idempotent and cheap when the tool is already there.
+
+use std::path::PathBuf;
+
+use crate::run::{Cmd, on_path, root};
+
+/// The wasm32 target for the browser build.
+pub fn ensure_wasm_target() -> Result<(), String> {
+    let installed = Cmd::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()?;
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    Cmd::new("rustup")
+        .args(["target", "add", "wasm32-unknown-unknown"])
+        .run()
+}
+
+/// Debian packages, installed with apt when any is missing (one `apt-get update`).
+#[allow(dead_code)] // used by the browser and bindings suites as they land
+pub fn ensure_apt(packages: &[&str]) -> Result<(), String> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            Cmd::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .map_or(true, |s| !s.contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let sudo = if is_root() { None } else { Some("sudo") };
+    let apt = |args: &[&str]| -> Result<(), String> {
+        let mut all: Vec<&str> = Vec::new();
+        all.extend(sudo);
+        all.push("apt-get");
+        all.extend(args);
+        Cmd::new(all[0])
+            .args(&all[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()
+    };
+    apt(&["update", "-q"])?;
+    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    install.extend(missing.iter().copied());
+    apt(&install)
+}
+
+#[allow(dead_code)]
+fn is_root() -> bool {
+    Cmd::new("id")
+        .args(["-u"])
+        .output()
+        .is_ok_and(|s| s.trim() == "0")
+}
+
+/// Installs the npm packages of `dir` (relative to the root) from its lockfile.
+/// Returns the directory's `node_modules/.bin`.
+#[allow(dead_code)]
+pub fn ensure_npm(dir: &str) -> Result<PathBuf, String> {
+    if !on_path("npm") {
+        return Err(
+            "npm is not installed (Node.js and npm are needed for the JavaScript tests)".into(),
+        );
+    }
+    let path = root().join(dir);
+    let lock = path.join("package-lock.json");
+    let stamp = path.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&stamp)) {
+        (Ok(l), Ok(s)) => s.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if !fresh {
+        let verb = if lock.exists() { "ci" } else { "install" };
+        Cmd::new("npm")
+            .args([verb, "--no-audit", "--no-fund", "--loglevel=error"])
+            .dir(&path)
+            .run()?;
+    }
+    Ok(path.join("node_modules/.bin"))
+}
+
+/// A Python virtualenv at `.tools/venv` with `requirements` installed
+/// (a pip requirements file relative to the root). Returns the venv's python.
+#[allow(dead_code)]
+pub fn ensure_python_venv(requirements: &str) -> Result<PathBuf, String> {
+    let venv = root().join(".tools/venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        Cmd::new("python3")
+            .args(["-m", "venv"])
+            .args([&venv])
+            .run()?;
+    }
+    let req = root().join(requirements);
+    let stamp = venv.join(format!(".installed-{}", requirements.replace('/', "_")));
+    let fresh = match (std::fs::metadata(&req), std::fs::metadata(&stamp)) {
+        (Ok(r), Ok(s)) => s.modified().ok() >= r.modified().ok(),
+        _ => false,
+    };
+    if !fresh {
+        Cmd::new(&python)
+            .args(["-m", "pip", "install", "-q", "-r"])
+            .args([&req])
+            .run()?;
+        std::fs::write(&stamp, b"").map_err(|e| format!("writing {}: {e}", stamp.display()))?;
+    }
+    Ok(python)
+}
