@@ -621,8 +621,9 @@ pub enum ClientMessage {
     Subscribe {
         /// The channel.
         channel: String,
-        /// `key:signature`, a Lite session JWT, or `None`/empty for public channels.
-        auth: Option<String>,
+        /// `key:signature`, a Lite session JWT, or empty for public channels
+        /// (pusher-js sends `""`; a missing member reads as empty).
+        auth: String,
         /// Presence member data (JSON text, signed byte for byte).
         channel_data: Option<String>,
     },
@@ -661,7 +662,7 @@ impl ClientMessage {
                 let members = frame.data_members()?;
                 ClientMessage::Subscribe {
                     channel: string_member(event, &members, "channel")?,
-                    auth: optional_string_member(event, &members, "auth")?,
+                    auth: optional_string_member(event, &members, "auth")?.unwrap_or_default(),
                     channel_data: match json::member(&members, "channel_data") {
                         None | Some(Value::Null) => None,
                         Some(v) => Some(v.clone().into_text().into_owned()),
@@ -696,7 +697,7 @@ impl ClientMessage {
                 channel_data,
             } => {
                 let mut out = String::from("{\"event\":\"pusher:subscribe\",\"data\":{\"auth\":");
-                json::write_str(&mut out, auth.as_deref().unwrap_or(""));
+                json::write_str(&mut out, auth);
                 if let Some(cd) = channel_data {
                     out.push_str(",\"channel_data\":");
                     json::write_str(&mut out, cd);
@@ -817,7 +818,7 @@ mod tests {
     fn client_frames_match_pusher_js_bytes() {
         let sub = ClientMessage::Subscribe {
             channel: "presence-x".into(),
-            auth: Some("k:s".into()),
+            auth: "k:s".into(),
             channel_data: Some(r#"{"user_id":"1"}"#.into()),
         };
         assert_eq!(

@@ -154,14 +154,14 @@ pub fn decode_session(token: &str, secret: &str, now: u64) -> Result<SessionClai
     if json::member(&header, "alg").and_then(json::Value::as_str) != Some("HS256") {
         return Err(JwtError::Algorithm);
     }
+    let payload =
+        base64url_decode(payload).map_err(|_| JwtError::Malformed("payload is not base64url"))?;
     let signature = base64url_decode(signature)
         .map_err(|_| JwtError::Malformed("signature is not base64url"))?;
     let expected = hmac_bytes(secret.as_bytes(), signing_input.as_bytes());
     if !constant_time_eq(&signature, &expected) {
         return Err(JwtError::Signature);
     }
-    let payload =
-        base64url_decode(payload).map_err(|_| JwtError::Malformed("payload is not base64url"))?;
     let claims: SessionClaims =
         serde_json::from_slice(&payload).map_err(|e| JwtError::Claims(e.to_string()))?;
     if now >= claims.exp {

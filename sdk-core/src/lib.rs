@@ -23,7 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
-// pub mod client;
+pub mod client;
 pub mod encoding;
 pub mod encryption;
 pub mod frame;

@@ -1,0 +1,155 @@
+//! Presence channel members, with pusher-js's `Members` semantics: the list the
+//! subscription starts with, updated by member_added/removed, and `me` taken
+//! from the list when the subscription succeeds.
+
+use std::collections::BTreeMap;
+
+use crate::frame::PresenceData;
+
+/// One member of a presence channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The user's id.
+    pub id: String,
+    /// The user's info as raw JSON (`None` when the server sent none).
+    pub info: Option<String>,
+}
+
+/// The members of one presence channel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Members {
+    entries: BTreeMap<String, (u64, Option<String>)>,
+    next_seq: u64,
+    count: u64,
+    my_id: Option<String>,
+    me: Option<Member>,
+}
+
+impl Members {
+    /// How many members there are.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The member with this id.
+    pub fn get(&self, id: &str) -> Option<Member> {
+        self.entries.get(id).map(|(_, info)| Member {
+            id: id.to_owned(),
+            info: info.clone(),
+        })
+    }
+
+    /// Every member, in the order a JavaScript object would list their ids
+    /// (array-index-like ids ascending, then the rest in insertion order), so
+    /// `each` visits members as pusher-js does.
+    pub fn each(&self) -> Vec<Member> {
+        let mut all: Vec<(&String, &(u64, Option<String>))> = self.entries.iter().collect();
+        all.sort_by_key(|(id, (seq, _))| match array_index(id) {
+            Some(index) => (0, index, 0),
+            None => (1, 0, *seq),
+        });
+        all.into_iter()
+            .map(|(id, (_, info))| Member {
+                id: id.clone(),
+                info: info.clone(),
+            })
+            .collect()
+    }
+
+    /// This connection's own member, once the subscription succeeded.
+    pub fn me(&self) -> Option<&Member> {
+        self.me.as_ref()
+    }
+
+    /// This connection's own user id, known from the authorization.
+    pub fn my_id(&self) -> Option<&str> {
+        self.my_id.as_deref()
+    }
+
+    pub(crate) fn set_my_id(&mut self, id: Option<String>) {
+        self.my_id = id;
+    }
+
+    pub(crate) fn on_subscription(&mut self, data: PresenceData) {
+        self.entries.clear();
+        for (id, info) in data.members {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            self.entries.insert(id, (seq, info));
+        }
+        self.count = data.count;
+        self.me = self.my_id.as_deref().and_then(|id| self.get(id));
+    }
+
+    /// Adds or updates a member; returns it as stored.
+    pub(crate) fn add(&mut self, id: String, info: Option<String>) -> Member {
+        match self.entries.get_mut(&id) {
+            Some(entry) => entry.1 = info.clone(),
+            None => {
+                self.count += 1;
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                self.entries.insert(id.clone(), (seq, info.clone()));
+            }
+        }
+        Member { id, info }
+    }
+
+    /// Removes a member; returns it if it was there.
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Member> {
+        let (_, info) = self.entries.remove(id)?;
+        self.count = self.count.saturating_sub(1);
+        Some(Member {
+            id: id.to_owned(),
+            info,
+        })
+    }
+
+    pub(crate) fn reset(&mut self) {
+        *self = Members::default();
+    }
+}
+
+/// The numeric value of an id JavaScript treats as an array index.
+fn array_index(id: &str) -> Option<u32> {
+    if id == "0" {
+        return Some(0);
+    }
+    if id.starts_with('0') || id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse::<u32>().ok().filter(|&n| n != u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_pusher_js_counting_and_order() {
+        let mut m = Members::default();
+        m.set_my_id(Some("b".into()));
+        m.on_subscription(PresenceData {
+            members: vec![
+                ("b".into(), None),
+                ("10".into(), None),
+                ("a".into(), None),
+                ("2".into(), None),
+            ],
+            count: 4,
+        });
+        assert_eq!(m.me().map(|me| me.id.as_str()), Some("b"));
+        let order: Vec<String> = m.each().into_iter().map(|x| x.id).collect();
+        assert_eq!(order, ["2", "10", "b", "a"]);
+        m.add("a".into(), Some("{}".into()));
+        assert_eq!(m.count(), 4, "re-adding a member does not count twice");
+        m.add("c".into(), None);
+        assert_eq!(m.count(), 5);
+        assert!(m.remove("zz").is_none());
+        assert_eq!(m.remove("c").map(|x| x.id), Some("c".into()));
+        assert_eq!(m.count(), 4);
+        m.reset();
+        assert_eq!(m.count(), 0);
+        assert!(m.my_id().is_none());
+    }
+}
