@@ -1,6 +1,8 @@
 //! `cargo xtask test`: the one test command. Each step is a function; the list
 //! in [`run`] is the order they run in.
 
+use std::path::{Path, PathBuf};
+
 use crate::run::{self, Cmd};
 use crate::tools;
 
@@ -16,17 +18,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ("fmt", &fmt),
         ("clippy", &clippy),
         ("rust tests", &rust_tests),
-        ("wasm32 build of the core", &wasm_core),
+        ("wasm32 build of the core, sans-IO check", &wasm_core),
     ])
 }
 
 fn toolchain() -> Result<(), String> {
     tools::ensure_wasm_target()?;
+    let installed = Cmd::new("rustup")
+        .args(["component", "list", "--installed"])
+        .output()?;
     for component in ["rustfmt", "clippy"] {
-        let have = Cmd::new("rustup")
-            .args(["component", "list", "--installed"])
-            .output()?;
-        if !have.lines().any(|l| l.starts_with(component)) {
+        if !installed.lines().any(|l| l.starts_with(component)) {
             Cmd::new("rustup")
                 .args(["component", "add", component])
                 .run()?;
@@ -64,14 +66,72 @@ fn rust_tests() -> Result<(), String> {
         .run()
 }
 
+/// The core builds for the browser and stays sans-IO: no clock, threads,
+/// sockets, runtime or OS randomness in its code or its dependency tree.
 fn wasm_core() -> Result<(), String> {
+    const TARGET: &str = "wasm32-unknown-unknown";
     Cmd::new("cargo")
-        .args([
-            "build",
-            "-p",
-            "pusher-lite-core",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
-        .run()
+        .args(["build", "-p", "pusher-lite-core", "--target", TARGET])
+        .run()?;
+    let tree = Cmd::new("cargo")
+        .args(["tree", "-p", "pusher-lite-core", "--target", TARGET])
+        .args(["-e", "normal", "--prefix", "none"])
+        .output()?;
+    const FORBIDDEN_CRATES: [&str; 7] = [
+        "getrandom",
+        "rand_core",
+        "tokio",
+        "mio",
+        "web-sys",
+        "js-sys",
+        "wasm-bindgen",
+    ];
+    let crate_name = |line: &str| line.split_whitespace().next().unwrap_or("").to_owned();
+    if let Some(line) = tree
+        .lines()
+        .find(|l| FORBIDDEN_CRATES.contains(&crate_name(l).as_str()))
+    {
+        return Err(format!(
+            "sdk-core must stay sans-IO, but its dependency tree contains {line}"
+        ));
+    }
+    const FORBIDDEN_CODE: [&str; 5] = [
+        "std::time",
+        "Instant::",
+        "SystemTime",
+        "std::thread",
+        "std::net",
+    ];
+    for file in rust_files(&run::root().join("sdk-core/src"))? {
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let mut code = text.lines().filter(|l| !l.trim_start().starts_with("//"));
+        let hit = code.find_map(|l| {
+            FORBIDDEN_CODE
+                .iter()
+                .find(|w| l.contains(*w))
+                .map(|w| (l, w))
+        });
+        if let Some((line, word)) = hit {
+            return Err(format!(
+                "sdk-core must stay sans-IO, but {} uses {word}: {}",
+                file.display(),
+                line.trim()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    Ok(files)
 }
