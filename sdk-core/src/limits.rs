@@ -245,6 +245,22 @@ pub fn validate_user_id(id: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Checks presence member data against the user id and `user_info` limits.
+pub fn validate_member(
+    member: &crate::frame::MemberData,
+    limits: &Limits,
+) -> Result<(), ValidationError> {
+    validate_user_id(&member.user_id)?;
+    let size = member.user_info.as_ref().map_or(0, String::len);
+    if size > limits.max_user_info_bytes {
+        return Err(ValidationError::UserInfoTooLarge {
+            size,
+            limit: limits.max_user_info_bytes,
+        });
+    }
+    Ok(())
+}
+
 /// Checks the channels of one trigger: count, names, and the encrypted-channel rule.
 pub fn validate_trigger_channels<S: AsRef<str>>(
     channels: &[S],
@@ -308,6 +324,32 @@ mod tests {
             Err(ValidationError::EncryptedMultiChannel { .. })
         ));
         assert!(validate_trigger_channels(&["private-encrypted-b"], &limits).is_ok());
+    }
+
+    #[test]
+    fn member_limits() {
+        use crate::frame::MemberData;
+        let limits = Limits::default();
+        let member = |id: &str, info: Option<String>| MemberData {
+            user_id: id.into(),
+            user_info: info,
+        };
+        assert!(
+            validate_member(
+                &member("u1", Some(format!("\"{}\"", "x".repeat(1022)))),
+                &limits
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            validate_member(
+                &member("u1", Some(format!("\"{}\"", "x".repeat(1023)))),
+                &limits
+            ),
+            Err(ValidationError::UserInfoTooLarge { size: 1025, .. })
+        ));
+        assert!(validate_member(&member(&"u".repeat(129), None), &limits).is_err());
+        assert!(validate_member(&member("", None), &limits).is_err());
     }
 
     #[test]

@@ -251,6 +251,13 @@ fn run_step(client: &mut Client<String>, step: &Value, now: u64, name: &str) {
                 Err(e) => json!(client_error_name(&e)),
             },
         );
+    } else if let Some(v) = input.get("switch") {
+        let endpoint = Endpoint::host(
+            v["host"].as_str().unwrap(),
+            v["port"].as_u64().unwrap() as u16,
+            v["tls"].as_bool().unwrap(),
+        );
+        client.switch_endpoint(now, v["app_key"].as_str().unwrap(), endpoint);
     } else if input.contains_key("signin") {
         client.signin(now);
     } else if let Some(v) = input.get("authorize") {

@@ -458,6 +458,24 @@ impl<H: Clone> Client<H> {
         self.set_state(now, State::Disconnected, Payload::None);
     }
 
+    /// Points the client at another app key and endpoint (pusher-js
+    /// `switchCluster`), keeping channels and bindings: a live connection is
+    /// replaced at once and every channel is subscribed again on the new one.
+    pub fn switch_endpoint(&mut self, now: u64, app_key: &str, endpoint: Endpoint) {
+        self.config.app_key = app_key.to_owned();
+        self.use_tls = endpoint.use_tls;
+        self.config.endpoint = endpoint;
+        if matches!(
+            self.state,
+            State::Connected | State::Connecting | State::Unavailable
+        ) {
+            self.close_transport(1000, "switching endpoint");
+            self.timers.retry = None;
+            self.failures = 0;
+            self.reconnect(now, Retry::Immediately);
+        }
+    }
+
     /// The platform has no WebSocket: the state becomes `failed`.
     pub fn handle_transport_unsupported(&mut self, now: u64) {
         self.close_transport(1000, "transport unsupported");

@@ -328,6 +328,24 @@ scenario("no WebSocket: failed", [
     {"at": 0, "unsupported": {}, "outputs": [sc("initialized->failed")], "state": "failed"},
 ])
 
+scenario("a 4300-range close (other errors) is refused, as pusher-js does", connected() + [
+    {"at": 100, "close": {"socket": 1, "code": 4301, "reason": "client event rate limit"},
+     "outputs": [emit("connection", "error", err("PusherError", 4301, "client event rate limit")),
+                 emit("connection", "error", err("WebSocketError", 4301, "client event rate limit")),
+                 sc("connected->disconnected")], "state": "disconnected"},
+])
+
+scenario("switching endpoint replaces the connection and resubscribes", connected() + [
+    {"at": 20, "subscribe": "news", "outputs": [send(1, sub("news"))]},
+    {"at": 30, "switch": {"app_key": "other-key", "host": "127.0.0.1", "port": 7001, "tls": False},
+     "outputs": [close(1, 1000, "switching endpoint"), sc("connected->connecting"),
+                 open_(2, "ws://127.0.0.1:7001/app/other-key?protocol=7&client=js&version=8.6.0&flash=false")]},
+    {"at": 35, "open": {"socket": 2}},
+    {"at": 40, "message": {"socket": 2, "text": est("2.1")},
+     "outputs": [emit("connection", "state_change", {"previous": "connecting", "current": "connected"}),
+                 send(2, sub("news")), emit("connection", "connected", {"socket_id": "2.1"})]},
+])
+
 # ---- subscriptions --------------------------------------------------------------------
 scenario("unsubscribe during a pending subscribe: sent, then undone when it succeeds", connected() + [
     {"at": 20, "subscribe": "private-a",
