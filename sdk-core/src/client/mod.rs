@@ -376,10 +376,16 @@ impl<H: Clone> Client<H> {
                 kind: CallKind::Event(route.metadata.clone()),
             }));
         }
+        let metadata = pending
+            .routes
+            .iter()
+            .find(|r| r.target == pending.source)
+            .and_then(|r| r.metadata.clone());
         Dispatch {
             source: pending.source,
             event: pending.event,
             payload: pending.payload,
+            metadata,
             calls,
         }
     }
