@@ -33,8 +33,3 @@ pub mod jwt;
 pub mod limits;
 pub mod protocol;
 pub mod webhook;
-
-// The README's Rust examples compile and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

@@ -56,3 +56,8 @@ pub use pusher_lite_core as core;
 pub use pusher_lite_core::client::{AuthFailure, ReconnectPolicy, State, Target};
 pub use pusher_lite_core::frame::MemberData;
 pub use pusher_lite_core::http_api::{BatchEvent, ChannelInfo, ChannelsResponse, TriggerResponse};
+
+// The README's Rust examples compile (and the runnable ones run) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
