@@ -1,7 +1,5 @@
 //! The Publisher and Client against the real server process on loopback.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +8,7 @@ use pusher_lite::{
     BatchEvent, ChannelAuthorizer, Client, ConnectionEvent, Error, Event, MemberData, Publisher,
     State, TriggerOptions, UserAuthenticator,
 };
-use support::{APP_ID, APP_KEY, Server};
+use pusher_lite_test_support::{self as support, APP_ID, APP_KEY, Server};
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -37,6 +37,40 @@ pub enum Outbound {
 /// closed with 4100, so one slow reader never holds others back).
 pub const OUTBOUND_CAPACITY: usize = 1024;
 
+/// How the hub asks a connection's task to close it: the task ends at once,
+/// without waiting for the client to complete the close handshake.
+#[derive(Debug, Default)]
+pub struct CloseRequest {
+    notify: Notify,
+    reason: Mutex<Option<(u16, String)>>,
+}
+
+impl CloseRequest {
+    /// Asks for a close with `code` and `reason` (the first request wins).
+    pub fn request(&self, code: u16, reason: &str) {
+        let mut slot = self.reason.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some((code, reason.to_owned()));
+        }
+        self.notify.notify_one();
+    }
+
+    /// Waits for a request and returns it.
+    pub async fn requested(&self) -> (u16, String) {
+        loop {
+            self.notify.notified().await;
+            if let Some(request) = self
+                .reason
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+            {
+                return request;
+            }
+        }
+    }
+}
+
 /// Channels with more subscribers than this get no `subscription_count` on
 /// every change (Pusher throttles them too).
 const SUBSCRIPTION_COUNT_MAX: usize = 100;
@@ -44,7 +78,7 @@ const SUBSCRIPTION_COUNT_MAX: usize = 100;
 struct Connection {
     socket_id: String,
     tx: mpsc::Sender<Outbound>,
-    slow: Arc<Notify>,
+    close: Arc<CloseRequest>,
     subscriptions: HashMap<String, Subscription>,
     user_id: Option<String>,
     watchlist: Vec<String>,
@@ -138,7 +172,10 @@ impl AppHub {
     fn send_to(&self, conn: &Connection, frame: Utf8Bytes) {
         match conn.tx.try_send(Outbound::Text(frame)) {
             Ok(()) => self.metrics.message_out(),
-            Err(mpsc::error::TrySendError::Full(_)) => conn.slow.notify_one(),
+            Err(mpsc::error::TrySendError::Full(_)) => conn.close.request(
+                pusher_lite_core::protocol::codes::OVER_CAPACITY,
+                "The connection could not keep up with its messages; reconnect after a pause",
+            ),
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
@@ -172,7 +209,7 @@ impl AppHub {
         id: ConnId,
         socket_id: String,
         tx: mpsc::Sender<Outbound>,
-        slow: Arc<Notify>,
+        close: Arc<CloseRequest>,
         activity_timeout: u64,
     ) {
         let hello = ServerMessage::ConnectionEstablished {
@@ -183,7 +220,7 @@ impl AppHub {
         let conn = Connection {
             socket_id,
             tx,
-            slow,
+            close,
             subscriptions: HashMap::new(),
             user_id: None,
             watchlist: Vec::new(),
@@ -650,10 +687,10 @@ impl AppHub {
         };
         for id in ids {
             if let Some(conn) = state.connections.get(id) {
-                let _ = conn.tx.try_send(Outbound::Close(
+                conn.close.request(
                     pusher_lite_core::protocol::codes::UNAUTHORIZED,
-                    "Connection terminated by the application".to_owned(),
-                ));
+                    "Connection terminated by the application",
+                );
             }
         }
         ids.len()

@@ -15,11 +15,11 @@ use futures_util::{SinkExt, StreamExt};
 use pusher_lite_core::frame::{ClientMessage, ServerMessage};
 use pusher_lite_core::protocol::{codes, events};
 use pusher_lite_core::server::{Refusal, check_protocol};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::Server;
-use crate::hub::{AppHub, ConnId, OUTBOUND_CAPACITY, Outbound, error_frame};
+use crate::hub::{AppHub, CloseRequest, ConnId, OUTBOUND_CAPACITY, Outbound, error_frame};
 
 /// Frames larger than this are refused by the WebSocket layer itself.
 const MAX_WEBSOCKET_MESSAGE: usize = 256 * 1024;
@@ -86,7 +86,7 @@ async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, 
     }
     let id = server.next_connection_id();
     let (tx, mut rx) = mpsc::channel(OUTBOUND_CAPACITY);
-    let slow = Arc::new(Notify::new());
+    let close_request = Arc::new(CloseRequest::default());
     let activity = Duration::from_secs(server.config.activity_timeout_secs);
     let pong_timeout = Duration::from_secs(server.config.pong_timeout_secs);
     server.metrics.connection_opened();
@@ -95,7 +95,7 @@ async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, 
         id,
         socket_id(),
         tx.clone(),
-        slow.clone(),
+        close_request.clone(),
         server.config.activity_timeout_secs,
     );
 
@@ -163,8 +163,8 @@ async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, 
                     break;
                 }
             }
-            () = slow.notified() => {
-                close(codes::OVER_CAPACITY, "The connection could not keep up with its messages; reconnect after a pause");
+            (code, reason) = close_request.requested() => {
+                close(code, &reason);
                 break;
             }
             _ = shutdown.changed() => {
