@@ -19,6 +19,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ("clippy", &clippy),
         ("rust tests", &rust_tests),
         ("wasm32 build of the core, sans-IO check", &wasm_core),
+        (
+            "compatibility: official pusher-js, pusher (npm, PyPI)",
+            &compat,
+        ),
     ])
 }
 
@@ -134,4 +138,28 @@ fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
         }
     }
     Ok(files)
+}
+
+/// The server against the official packages: pusher-js (Node build) and the
+/// `pusher` libraries from npm and PyPI, pinned in tests/compat.
+fn compat() -> Result<(), String> {
+    tools::ensure_npm("tests/compat")?;
+    let python = tools::ensure_python_venv("tests/compat/requirements.txt")?;
+    let server = server_binary()?;
+    Cmd::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-force-exit"])
+        .dir(run::root().join("tests/compat"))
+        .env("PUSHER_LITE_SERVER_BIN", &server)
+        .env("PUSHER_LITE_PYTHON", &python)
+        .run()
+}
+
+/// Builds the server (debug, like the tests) and returns its path.
+fn server_binary() -> Result<PathBuf, String> {
+    Cmd::new("cargo")
+        .args(["build", "-q", "-p", "pusher-lite-server"])
+        .run()?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| run::root().join("target"), PathBuf::from);
+    Ok(target.join("debug/pusher-lite-server"))
 }
