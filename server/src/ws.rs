@@ -33,7 +33,11 @@ pub async fn upgrade(
     Query(query): Query<HashMap<String, String>>,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // Small socket buffers: tungstenite's 128 KiB defaults would cost that much
+    // per connection, and frames here are a few KiB at most.
     ws.max_message_size(MAX_WEBSOCKET_MESSAGE)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| connection(server, key, query.get("protocol").cloned(), socket))
 }
 

@@ -163,3 +163,12 @@ fn server_binary() -> Result<PathBuf, String> {
         .map_or_else(|| run::root().join("target"), PathBuf::from);
     Ok(target.join("debug/pusher-lite-server"))
 }
+
+/// Holds 10,000 WebSocket connections against the server process and checks
+/// every fan-out delivery arrived; prints memory per connection (not asserted).
+fn load() -> Result<(), String> {
+    server_binary()?;
+    Cmd::new("cargo")
+        .args(["run", "-q", "-p", "pusher-lite-load", "--", "10000"])
+        .run()
+}

@@ -21,14 +21,15 @@ pub const ORG_TOKEN: &str = "test-org-token";
 /// An encryption master key (bytes 0..32).
 pub const MASTER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
-/// The directory cargo put this test's sibling binaries in (`target/<profile>`).
+/// The directory cargo put the workspace binaries in (`target/<profile>`), from
+/// a test (`target/<profile>/deps/<test>`) or a binary (`target/<profile>/<bin>`).
 pub fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir")
-        .to_path_buf()
+    let exe = std::env::current_exe().expect("executable path");
+    let dir = exe.parent().expect("executable directory");
+    match dir.file_name() {
+        Some(name) if name == "deps" => dir.parent().expect("target dir").to_path_buf(),
+        _ => dir.to_path_buf(),
+    }
 }
 
 /// A workspace binary, which must have been built (`cargo test --workspace
