@@ -23,6 +23,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "compatibility: official pusher-js, pusher (npm, PyPI)",
             &compat,
         ),
+        (
+            "load check: 10,000 connections, presence churn, fan-out",
+            &load,
+        ),
     ])
 }
 
