@@ -144,16 +144,22 @@ fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// The server against the official packages: pusher-js (Node build) and the
-/// `pusher` libraries from npm and PyPI, pinned in tests/compat.
+/// The server and the native SDK against the official packages: pusher-js
+/// (Node build) and the `pusher` libraries from npm and PyPI, pinned in
+/// tests/compat.
 fn compat() -> Result<(), String> {
     tools::ensure_npm("tests/compat")?;
     let python = tools::ensure_python_venv("tests/compat/requirements.txt")?;
     let server = server_binary()?;
+    Cmd::new("cargo")
+        .args(["build", "-q", "-p", "pusher-lite", "--bin", "pusher-lite"])
+        .run()?;
+    let cli = server.with_file_name("pusher-lite");
     Cmd::new("node")
         .args(["--test", "--test-concurrency=1", "--test-force-exit"])
         .dir(run::root().join("tests/compat"))
         .env("PUSHER_LITE_SERVER_BIN", &server)
+        .env("PUSHER_LITE_CLI_BIN", &cli)
         .env("PUSHER_LITE_PYTHON", &python)
         .run()
 }

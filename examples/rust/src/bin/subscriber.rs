@@ -1,6 +1,7 @@
 //! Subscribes and prints events: `subscriber CHANNEL [COUNT]`. Private and
 //! presence channels are authorized through the auth endpoint named by
-//! `AUTH_ENDPOINT` (see the `auth_endpoint` example).
+//! `AUTH_ENDPOINT` (see the `auth_endpoint` example), as the user named by
+//! `AUTH_USER` (sent as the `X-User` header, the demo's stand-in for a session).
 use futures_util::StreamExt;
 use pusher_lite::{ChannelAuthorizer, Client, EnvConfig, Error};
 
@@ -21,8 +22,15 @@ async fn main() -> Result<(), Error> {
         .app_key
         .ok_or_else(|| Error::Config("set PUSHER_LITE_APP_KEY".into()))?;
     let mut builder = Client::builder(&key).address(&host)?;
-    if let Ok(endpoint) = std::env::var("AUTH_ENDPOINT") {
-        builder = builder.channel_authorizer(ChannelAuthorizer::endpoint(endpoint));
+    if let Ok(url) = std::env::var("AUTH_ENDPOINT") {
+        let headers = std::env::var("AUTH_USER")
+            .map(|user| vec![("X-User".to_owned(), user)])
+            .unwrap_or_default();
+        builder = builder.channel_authorizer(ChannelAuthorizer::Endpoint {
+            url,
+            headers,
+            params: Vec::new(),
+        });
     }
     let client = builder.build()?;
     client.connect();
