@@ -45,6 +45,7 @@ pub async fn upgrade(
 /// code, then a close frame with the same code.
 async fn refuse(mut socket: WebSocket, refusal: Refusal) {
     let code = refusal.code.unwrap_or(codes::UNAUTHORIZED);
+    tracing::info!(code, reason = %refusal.message, "refused a connection");
     let _ = socket
         .send(Message::Text(Utf8Bytes::from(error_frame(&refusal, None))))
         .await;
@@ -94,10 +95,12 @@ async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, 
     let activity = Duration::from_secs(server.config.activity_timeout_secs);
     let pong_timeout = Duration::from_secs(server.config.pong_timeout_secs);
     server.metrics.connection_opened();
+    let sid = socket_id();
+    tracing::debug!(app = %app.config.id, socket_id = %sid, "connection opened");
     let (mut sink, mut stream) = socket.split();
     app.connect(
         id,
-        socket_id(),
+        sid.clone(),
         tx.clone(),
         close_request.clone(),
         server.config.activity_timeout_secs,
@@ -180,6 +183,7 @@ async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, 
     app.disconnect(id);
     drop(tx);
     server.metrics.connection_closed();
+    tracing::debug!(app = %app.config.id, socket_id = %sid, "connection closed");
     // Let the writer flush the close frame, briefly.
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
 }
