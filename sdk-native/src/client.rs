@@ -249,6 +249,7 @@ enum Command {
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     config: ClientConfig,
+    roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     channel_authorizer: Option<ChannelAuthorizer>,
     user_authenticator: Option<UserAuthenticator>,
     auth_timeout: Duration,
@@ -316,6 +317,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trusts this root certificate (PEM, or one DER certificate) for
+    /// `wss://` and the auth endpoints: for a server behind a private CA.
+    pub fn add_root_certificate(mut self, certificate: &[u8]) -> Result<Self, Error> {
+        self.roots.extend(tls::parse_certificates(certificate)?);
+        Ok(self)
+    }
+
     /// Give up an authorization request after this long (default 10 s).
     pub fn auth_timeout(mut self, timeout: Duration) -> Self {
         self.auth_timeout = timeout;
@@ -331,8 +339,9 @@ impl ClientBuilder {
         let mut seed = [0u8; 8];
         tls::random_bytes(&mut seed)?;
         config.random_seed = u64::from_le_bytes(seed);
+        let tls = tls::client_config(&self.roots)?;
         let http = reqwest::Client::builder()
-            .use_preconfigured_tls((*tls::client_config()?).clone())
+            .use_preconfigured_tls((*tls).clone())
             .timeout(self.auth_timeout)
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
@@ -350,6 +359,7 @@ impl ClientBuilder {
             channel_authorizer: self.channel_authorizer,
             user_authenticator: self.user_authenticator,
             http,
+            tls,
         };
         handle.spawn(driver.run(command_rx));
         Ok(Client {
@@ -433,6 +443,7 @@ impl Client {
         config.log_level = Some(LogLevel::Warn);
         ClientBuilder {
             config,
+            roots: Vec::new(),
             channel_authorizer: None,
             user_authenticator: None,
             auth_timeout: Duration::from_secs(10),
@@ -675,6 +686,7 @@ struct Driver {
     channel_authorizer: Option<ChannelAuthorizer>,
     user_authenticator: Option<UserAuthenticator>,
     http: reqwest::Client,
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl Driver {
@@ -874,13 +886,10 @@ impl Driver {
         url: String,
         internal: mpsc::UnboundedSender<Internal>,
     ) {
+        let connector = Connector::Rustls(self.tls.clone());
         let task = tokio::spawn(async move {
             let report = |event| {
                 let _ = internal.send(Internal::Socket(socket, event));
-            };
-            let connector = match tls::client_config() {
-                Ok(config) => Connector::Rustls(config),
-                Err(e) => return report(SocketEvent::Failed(e.to_string())),
             };
             let (ws, _) = match tokio_tungstenite::connect_async_tls_with_config(
                 url.as_str(),
@@ -891,7 +900,11 @@ impl Driver {
             .await
             {
                 Ok(connected) => connected,
-                Err(e) => return report(SocketEvent::Failed(e.to_string())),
+                Err(e) => {
+                    // Visible at info: a TLS or DNS problem is a configuration to fix.
+                    tracing::info!(%url, error = %e, "connection attempt failed");
+                    return report(SocketEvent::Failed(e.to_string()));
+                }
             };
             let (sink, mut stream) = ws.split();
             report(SocketEvent::Opened(sink));

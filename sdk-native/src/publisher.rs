@@ -95,6 +95,7 @@ pub struct PublisherBuilder {
     app_key: Option<String>,
     organization: Option<Organization>,
     master_key: Option<Result<MasterKey, String>>,
+    roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     timeout: Duration,
     connect_timeout: Duration,
 }
@@ -156,6 +157,13 @@ impl PublisherBuilder {
         self
     }
 
+    /// Also trusts this root certificate (PEM, or one DER certificate): for a
+    /// self-hosted server whose TLS certificate comes from a private CA.
+    pub fn add_root_certificate(mut self, certificate: &[u8]) -> Result<Self, Error> {
+        self.roots.extend(tls::parse_certificates(certificate)?);
+        Ok(self)
+    }
+
     /// Whole-request timeout (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -184,7 +192,7 @@ impl PublisherBuilder {
             .transpose()
             .map_err(|e| Error::Config(format!("encryption master key: {e}")))?;
         let http = reqwest::Client::builder()
-            .use_preconfigured_tls((*tls::client_config()?).clone())
+            .use_preconfigured_tls((*tls::client_config(&self.roots)?).clone())
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
@@ -233,6 +241,7 @@ impl Publisher {
             app_key: None,
             organization: None,
             master_key: None,
+            roots: Vec::new(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
         }
