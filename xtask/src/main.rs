@@ -1,12 +1,14 @@
 //! `cargo xtask` — the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `cargo xtask test`: every check and test, every language (the one test command);
+//! - `cargo xtask dist`: the browser bundle `npm/dist/`;
 //! - `cargo xtask demo`: build everything and start the reference server with the chat page.
 //!
 //! Both install what they need on a fresh machine (see `tools`). Under `CI=true`
 //! nothing is skipped: a tool that cannot be installed is a failure.
 
 mod demo;
+mod dist;
 mod run;
 mod test;
 mod tools;
@@ -18,6 +20,7 @@ usage: cargo xtask <command>
 
 commands:
   test    fmt check, clippy -D warnings, every test in every language, the wasm32 build
+  dist    build the browser bundle npm/dist/ (pusher.js, pusher.mjs, pusher.d.ts)
   demo    build the server and start it with the demo chat page (prints URL and credentials)
 ";
 
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("demo") => demo::run(&args[1..]),
+        Some("dist") => dist::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

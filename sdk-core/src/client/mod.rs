@@ -46,7 +46,7 @@ mod dispatch;
 mod members;
 mod output;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 pub use config::{ClientConfig, Endpoint, LogLevel, ReconnectPolicy};
 pub use dispatch::Dispatcher;
@@ -238,7 +238,8 @@ pub struct Client<H> {
     global: Dispatcher<H>,
     connection: Dispatcher<H>,
     user: UserState<H>,
-    requests: BTreeMap<RequestId, PendingRequest>,
+    /// Authorization requests awaiting an answer (few at a time: a Vec is smallest).
+    requests: Vec<(RequestId, PendingRequest)>,
     queue: VecDeque<Queued<H>>,
 }
 
@@ -270,7 +271,7 @@ impl<H: Clone> Client<H> {
                 id: None,
                 server_channel: None,
             },
-            requests: BTreeMap::new(),
+            requests: Vec::new(),
             queue: VecDeque::new(),
         }
     }
@@ -280,6 +281,12 @@ impl<H: Clone> Client<H> {
     /// The configuration.
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// Changes which log lines are emitted (pusher-js lets `Pusher.logToConsole`
+    /// and `Pusher.log` be set at any time).
+    pub fn set_log_level(&mut self, level: Option<LogLevel>) {
+        self.config.log_level = level;
     }
 
     /// The connection state.
@@ -1215,7 +1222,7 @@ impl<H: Clone> Client<H> {
         request: RequestId,
         result: Result<ChannelAuthorization, AuthFailure>,
     ) {
-        let Some(pending) = self.requests.remove(&request) else {
+        let Some(pending) = self.take_request(request) else {
             return;
         };
         let (channel, socket_id, reauthorize) = match pending {
@@ -1384,14 +1391,16 @@ impl<H: Clone> Client<H> {
         event: &str,
         data: Option<Data>,
     ) -> Result<bool, ClientError> {
-        if event.starts_with(events::PUSHER_PREFIX) || event.starts_with(events::INTERNAL_PREFIX) {
-            return Err(ClientError::BadEventName(format!(
-                "Event '{event}' uses a reserved prefix"
-            )));
-        }
+        // Without a token, pusher-js's check and message; with one, any name
+        // that is not reserved.
         if self.config.session_token.is_none() && !event.starts_with(events::CLIENT_PREFIX) {
             return Err(ClientError::BadEventName(format!(
                 "Event '{event}' does not start with 'client-'"
+            )));
+        }
+        if event.starts_with(events::PUSHER_PREFIX) || event.starts_with(events::INTERNAL_PREFIX) {
+            return Err(ClientError::BadEventName(format!(
+                "Event '{event}' uses a reserved prefix"
             )));
         }
         if ChannelKind::of(channel) == ChannelKind::PrivateEncrypted {
@@ -1462,7 +1471,7 @@ impl<H: Clone> Client<H> {
         request: RequestId,
         result: Result<UserAuthentication, AuthFailure>,
     ) {
-        let Some(PendingRequest::User { socket_id }) = self.requests.remove(&request) else {
+        let Some(PendingRequest::User { socket_id }) = self.take_request(request) else {
             return;
         };
         if self.user.request != Some(request)
@@ -1542,10 +1551,15 @@ impl<H: Clone> Client<H> {
         }
     }
 
+    fn take_request(&mut self, request: RequestId) -> Option<PendingRequest> {
+        let index = self.requests.iter().position(|(id, _)| *id == request)?;
+        Some(self.requests.remove(index).1)
+    }
+
     fn new_request(&mut self, pending: PendingRequest) -> RequestId {
         self.next_request += 1;
         let id = RequestId(self.next_request);
-        self.requests.insert(id, pending);
+        self.requests.push((id, pending));
         id
     }
 
@@ -1598,7 +1612,19 @@ impl<H: Clone> Client<H> {
     }
 
     fn emit_error(&mut self, error: ErrorInfo) {
-        self.log(LogLevel::Warn, || format!("connection error: {error:?}"));
+        self.log(LogLevel::Warn, || {
+            let (kind, code, message) = match &error {
+                ErrorInfo::Pusher { code, message } => ("PusherError", *code, message),
+                ErrorInfo::WebSocketClose { code, message } => ("WebSocketError", *code, message),
+                ErrorInfo::WebSocketTransport { message } => ("WebSocketError", None, message),
+                ErrorInfo::MessageParse { message, .. } => ("MessageParseError", None, message),
+                ErrorInfo::Handshake { message } => ("HandshakeError", None, message),
+            };
+            match code {
+                Some(code) => format!("connection error: {kind} {code} {message}"),
+                None => format!("connection error: {kind} {message}"),
+            }
+        });
         self.emit_connection("error", Payload::Error(error));
     }
 
