@@ -285,7 +285,11 @@ function ajax(options, kind, fields, callback) {
       }
       callback(null, data);
     } else {
-      callback(new HTTPAuthError(xhr.status, `Unable to retrieve auth string from ${kind} endpoint - received status: ${xhr.status} from ${options.endpoint}.`));
+      const help =
+        kind === 'user-authentication'
+          ? 'See: https://pusher.com/docs/channels/server_api/authenticating_users'
+          : 'Clients must be authorized to join private or presence channels. See: https://pusher.com/docs/channels/server_api/authorizing-users/';
+      callback(new HTTPAuthError(xhr.status, `Unable to retrieve auth string from ${kind} endpoint - received status: ${xhr.status} from ${options.endpoint}. ${help}`));
     }
   };
   xhr.send(query(fields, options));

@@ -884,7 +884,7 @@ impl<H: Clone> Client<H> {
                         &channel,
                         events::SUBSCRIPTION_COUNT,
                         payload,
-                        Some(Metadata::default()),
+                        None,
                     );
                 }
             }
@@ -1038,7 +1038,7 @@ impl<H: Clone> Client<H> {
             channel,
             events::SUBSCRIPTION_SUCCEEDED,
             payload,
-            Some(Metadata::default()),
+            None,
         );
     }
 
