@@ -147,6 +147,17 @@ export async function startApp(server) {
         if (!CLIENTS[client]) return send(404, 'text/plain', 'unknown client');
         return send(200, 'text/javascript', readFileSync(CLIENTS[client]));
       }
+      const file = /^\/(dist|pages)\/([\w.-]+)$/.exec(url.pathname);
+      if (file) {
+        const path = file[1] === 'dist' ? join(npmDir, 'dist', file[2]) : join(here, '../pages', file[2]);
+        let content;
+        try {
+          content = readFileSync(path);
+        } catch {
+          return send(404, 'text/plain', 'not found');
+        }
+        return send(200, file[2].endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript', content);
+      }
       if (url.pathname === '/support.js') {
         return send(200, 'text/javascript', readFileSync(join(here, 'page.js')));
       }
