@@ -765,3 +765,222 @@ fn push_number(out: &mut String, mut n: u64) {
         out.push(d as char);
     }
 }
+
+/// The glue, in a real browser (`wasm-bindgen-test-runner` with headless
+/// Chromium): payload shapes as the browser's JSON.parse reads them, handler
+/// call encoding, refusals, and a real WebSocket attempt driving the core.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use pusher_lite_core::client::{Call, Member, Metadata, State};
+    use pusher_lite_core::frame::WatchlistEvent;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen(inline_js = "
+        export function recordingHost() {
+            const host = { calls: [], auth: [], logs: [] };
+            host.dispatch = (event, kind, text, calls, userId) =>
+                host.calls.push({ event, kind, text, calls: Array.from(calls), userId });
+            host.authorize = (request, channel, socketId) => host.auth.push({ request, channel, socketId });
+            host.log = (level, message) => host.logs.push(message);
+            return host;
+        }
+        export function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
+    ")]
+    extern "C" {
+        fn recordingHost() -> Host;
+        fn sleep(ms: u32) -> js_sys::Promise;
+    }
+
+    fn get(value: &JsValue, key: &str) -> JsValue {
+        js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn parsed(kind_and_text: (u32, String)) -> JsValue {
+        assert_eq!(kind_and_text.0, 2, "built JSON");
+        js_sys::JSON::parse(&kind_and_text.1).expect("the browser parses what the glue builds")
+    }
+
+    fn json(value: &JsValue) -> String {
+        js_sys::JSON::stringify(value)
+            .map(String::from)
+            .unwrap_or_default()
+    }
+
+    #[wasm_bindgen_test]
+    fn payloads_parse_into_pusher_js_shapes() {
+        let global = Target::Global;
+        let member = Payload::Member(Member {
+            id: "u\"1".into(),
+            info: Some(r#"{"name":"Ann"}"#.into()),
+        });
+        assert_eq!(
+            json(&parsed(payload(member, &global))),
+            r#"{"id":"u\"1","info":{"name":"Ann"}}"#
+        );
+        let change = Payload::StateChange {
+            previous: State::Connecting,
+            current: State::Connected,
+        };
+        assert_eq!(
+            json(&parsed(payload(change, &global))),
+            r#"{"previous":"connecting","current":"connected"}"#
+        );
+        let auth = Payload::AuthError {
+            error: "no\nway".into(),
+            status: Some(403),
+        };
+        assert_eq!(
+            json(&parsed(payload(auth, &global))),
+            r#"{"type":"AuthError","error":"no\nway","status":403}"#
+        );
+        let refused = Payload::Error(ErrorInfo::WebSocketClose {
+            code: Some(4001),
+            message: "unknown app".into(),
+        });
+        assert_eq!(
+            json(&parsed(payload(refused, &global))),
+            r#"{"type":"WebSocketError","error":{"type":"PusherError","data":{"code":4001,"message":"unknown app"}}}"#
+        );
+        let watch = Payload::Watchlist(WatchlistEvent {
+            name: "online".into(),
+            user_ids: vec!["a".into(), "b".into()],
+        });
+        assert_eq!(
+            json(&parsed(payload(watch, &global))),
+            r#"{"name":"online","user_ids":["a","b"]}"#
+        );
+        assert_eq!(
+            json(&parsed(payload(
+                Payload::ConnectingIn(12345678901),
+                &global
+            ))),
+            "12345678901"
+        );
+        // Event data stays text: the facade parses it with JSON.parse.
+        assert_eq!(
+            payload(Payload::Data("{\"a\":1}".into()), &global),
+            (1, "{\"a\":1}".into())
+        );
+        let channel = Target::Channel("presence-room".into());
+        assert_eq!(
+            payload(Payload::Members, &channel),
+            (3, "presence-room".into())
+        );
+        assert_eq!(payload(Payload::None, &global), (0, String::new()));
+    }
+
+    #[wasm_bindgen_test]
+    fn handlers_cross_as_ids_with_their_call_shape() {
+        let client = client_with(recordingHost());
+        let host = client.0.borrow().host.clone();
+        let dispatch = Dispatch {
+            source: Target::Channel("presence-room".into()),
+            event: "client-wave".into(),
+            payload: Payload::Data("{}".into()),
+            calls: vec![
+                Call {
+                    handler: 7,
+                    kind: CallKind::Global,
+                },
+                Call {
+                    handler: 8,
+                    kind: CallKind::Event(Some(Metadata {
+                        user_id: Some("bob".into()),
+                    })),
+                },
+                Call {
+                    handler: 9,
+                    kind: CallKind::Event(None),
+                },
+            ],
+        };
+        deliver(&client.0, dispatch);
+        let calls = get(&host, "calls");
+        assert_eq!(
+            json(&calls),
+            r#"[{"event":"client-wave","kind":1,"text":"{}","calls":[28,34,37],"userId":"bob"}]"#
+        );
+    }
+
+    fn client_with(host: Host) -> WasmClient {
+        WasmClient::new(
+            "key",
+            "127.0.0.1",
+            1,
+            1,
+            "",
+            false,
+            &[1000, 1000, 1000],
+            &[1, 2],
+            None,
+            true,
+            host,
+        )
+        .expect("a window")
+    }
+
+    #[wasm_bindgen_test]
+    fn refusals_come_back_as_named_errors() {
+        let client = client_with(recordingHost());
+        assert_eq!(
+            client.subscribe("#server-to-user-1").as_deref(),
+            Some("BadChannelName\nCannot create a channel with name \"#server-to-user-1\".")
+        );
+        assert!(!client.bind(2, "public-a", "e", 1), "no channel yet");
+        assert_eq!(client.subscribe("public-a"), None);
+        assert_eq!(
+            client.flags("public-a"),
+            1,
+            "held, not subscribed (not connected)"
+        );
+        assert!(client.bind(2, "public-a", "e", 1));
+        assert!(
+            client
+                .trigger("public-a", "e", None)
+                .starts_with("BadEventName\n")
+        );
+        assert!(
+            client
+                .trigger("private-encrypted-a", "client-e", None)
+                .starts_with("UnsupportedFeature\n")
+        );
+        assert_eq!(
+            client.trigger("public-a", "client-e", Some("{}".into())),
+            "f",
+            "not connected"
+        );
+        assert_eq!(client.names(), "public-a");
+        assert_eq!(client.members("public-a"), None);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_refused_socket_is_retried_with_a_delay() {
+        let host = recordingHost();
+        let client = client_with(host.clone().unchecked_into());
+        client.bind(1, "", "connecting_in", 5);
+        client.connect();
+        assert_eq!(client.state(), "connecting");
+        // Port 1 refuses: the browser reports error and close; the core schedules a retry.
+        for _ in 0..100 {
+            if json(&get(&host, "calls")).contains("connecting_in") {
+                break;
+            }
+            let _ = wasm_bindgen_futures::JsFuture::from(sleep(20)).await;
+        }
+        let calls = json(&get(&host, "calls"));
+        assert!(
+            calls.contains(r#""event":"connecting_in","kind":2"#),
+            "{calls}"
+        );
+        assert!(
+            calls.contains(r#""calls":[21]"#),
+            "handler 5 called as fn(payload): {calls}"
+        );
+        assert!(json(&get(&host, "logs")).contains("connecting to ws://127.0.0.1:1/app/key"));
+        client.disconnect();
+        assert_eq!(client.state(), "disconnected");
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::dist;
 use crate::run::{self, Cmd};
 use crate::tools;
 
@@ -19,6 +20,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ("clippy", &clippy),
         ("rust tests", &rust_tests),
         ("wasm32 build of the core, sans-IO check", &wasm_core),
+        (
+            "browser toolchain: Chromium, ChromeDriver, wasm-bindgen, npm packages",
+            &browser_toolchain,
+        ),
+        ("browser bundle (cargo xtask dist)", &dist::build),
+        (
+            "browser glue tests in Chromium (wasm-bindgen-test)",
+            &wasm_glue_tests,
+        ),
+        (
+            "browser suites in Chromium against the server (Playwright)",
+            &browser_suites,
+        ),
     ])
 }
 
@@ -53,7 +67,65 @@ fn clippy() -> Result<(), String> {
             "-D",
             "warnings",
         ])
+        .run()?;
+    // The browser crate's wasm-only code (its in-browser tests) too.
+    Cmd::new("cargo")
+        .args(["clippy", "-p", "pusher-lite-wasm", "--all-targets"])
+        .args(["--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])
         .run()
+}
+
+fn browser_toolchain() -> Result<(), String> {
+    tools::ensure_apt(&["chromium", "chromium-driver"])?;
+    tools::ensure_wasm_bindgen()?;
+    tools::ensure_npm("npm")?;
+    Ok(())
+}
+
+/// `sdk-wasm`'s own tests, compiled to wasm32 and run in headless Chromium.
+fn wasm_glue_tests() -> Result<(), String> {
+    let runner = tools::ensure_wasm_bindgen()?.with_file_name("wasm-bindgen-test-runner");
+    Cmd::new("cargo")
+        .args([
+            "test",
+            "-p",
+            "pusher-lite-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .dir(run::root().join("sdk-wasm"))
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .run()
+}
+
+/// The Playwright suites of `npm/test/`: the API-conformance suite (pusher-js
+/// and our bundle side by side), our client's own browser tests, and the Ex
+/// Pusher Lite chat page — all against the real server process.
+fn browser_suites() -> Result<(), String> {
+    let server = build_server()?;
+    Cmd::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args(["test/conformance.test.mjs", "test/api.test.mjs"])
+        .dir(run::root().join("npm"))
+        .env("PUSHER_LITE_SERVER", server)
+        .run()
+}
+
+/// Builds the reference server; returns its binary.
+pub fn build_server() -> Result<PathBuf, String> {
+    Cmd::new("cargo")
+        .args(["build", "-p", "pusher-lite-server"])
+        .run()?;
+    let bin = dist::target_dir().join("debug/pusher-lite-server");
+    if bin.is_file() {
+        Ok(bin)
+    } else {
+        Err(format!(
+            "the reference server binary {} was not built",
+            bin.display()
+        ))
+    }
 }
 
 fn rust_tests() -> Result<(), String> {

@@ -880,12 +880,7 @@ impl<H: Clone> Client<H> {
                         .data
                         .as_ref()
                         .map_or(Payload::None, |d| Payload::Data(d.as_text().to_owned()));
-                    self.emit_channel(
-                        &channel,
-                        events::SUBSCRIPTION_COUNT,
-                        payload,
-                        None,
-                    );
+                    self.emit_channel(&channel, events::SUBSCRIPTION_COUNT, payload, None);
                 }
             }
             ServerMessage::MemberAdded { channel, member } => {
@@ -1034,12 +1029,7 @@ impl<H: Clone> Client<H> {
             }
             None => data.map_or(Payload::None, |d| Payload::Data(d.as_text().to_owned())),
         };
-        self.emit_channel(
-            channel,
-            events::SUBSCRIPTION_SUCCEEDED,
-            payload,
-            None,
-        );
+        self.emit_channel(channel, events::SUBSCRIPTION_SUCCEEDED, payload, None);
     }
 
     // ----- encrypted channels ------------------------------------------------------
