@@ -103,7 +103,7 @@ fn wasm_glue_tests() -> Result<(), String> {
 /// and our bundle side by side), our client's own browser tests, and the Ex
 /// Pusher Lite chat page — all against the real server process.
 fn browser_suites() -> Result<(), String> {
-    let server = build_server()?;
+    let server = build_server(false)?;
     Cmd::new("node")
         .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
         .args(["test/conformance.test.mjs", "test/api.test.mjs"])
@@ -112,12 +112,14 @@ fn browser_suites() -> Result<(), String> {
         .run()
 }
 
-/// Builds the reference server; returns its binary.
-pub fn build_server() -> Result<PathBuf, String> {
+/// Builds the reference server (optimised when `release`); returns its binary.
+pub fn build_server(release: bool) -> Result<PathBuf, String> {
+    let profile = if release { "release" } else { "debug" };
     Cmd::new("cargo")
         .args(["build", "-p", "pusher-lite-server"])
+        .args(release.then_some("--release"))
         .run()?;
-    let bin = dist::target_dir().join("debug/pusher-lite-server");
+    let bin = dist::target_dir().join(profile).join("pusher-lite-server");
     if bin.is_file() {
         Ok(bin)
     } else {

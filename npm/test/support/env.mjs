@@ -142,6 +142,12 @@ export async function startApp(server) {
         if (!CLIENTS[client]) return send(404, 'text/plain', 'unknown client');
         return send(200, 'text/html; charset=utf-8', page(client, server.port));
       }
+      if (url.pathname === '/connect-page') {
+        // The bench's script-tag-to-connected page: nothing but the client.
+        const client = url.searchParams.get('client');
+        if (!CLIENTS[client]) return send(404, 'text/plain', 'unknown client');
+        return send(200, 'text/html; charset=utf-8', connectPage(client, server.port));
+      }
       if (url.pathname.startsWith('/client/')) {
         const client = url.pathname.slice('/client/'.length);
         if (!CLIENTS[client]) return send(404, 'text/plain', 'unknown client');
@@ -201,6 +207,18 @@ function page(client, port) {
 <script src="/client/${client}"></script>
 <script src="/support.js"></script>
 </body></html>`;
+}
+
+function connectPage(client, port) {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script>window.t0 = performance.now();</script>
+<script src="/client/${client}"></script>
+<script>
+  var p = new Pusher(${JSON.stringify(APP.key)}, { cluster: 'mt1', wsHost: '127.0.0.1', wsPort: ${port}, forceTLS: false, enabledTransports: ['ws'] });
+  p.connection.bind('connected', function () { window.t1 = performance.now(); });
+</script>
+</head><body></body></html>`;
 }
 
 // ----- the browser ---------------------------------------------------------------------------
