@@ -29,7 +29,13 @@ const wasm = readFileSync(opt);
 writeFileSync(
   join(build, 'wasm-bytes.js'),
   `const b64 = ${JSON.stringify(wasm.toString('base64'))};\n` +
-    'export default () => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));\n',
+    'export default () => {\n' +
+    '  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64);\n' +
+    '  const text = atob(b64);\n' +
+    '  const bytes = new Uint8Array(text.length);\n' +
+    '  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);\n' +
+    '  return bytes;\n' +
+    '};\n',
 );
 
 // 3. Bundles.

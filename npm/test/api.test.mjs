@@ -174,3 +174,24 @@ test('TypeScript: the whole API type-checks against dist/pusher.d.ts (strict)', 
   const tsc = join(npmDir, 'node_modules/.bin/tsc');
   execFileSync(tsc, ['--noEmit', '-p', join(npmDir, 'test/types/tsconfig.json')], { stdio: 'pipe' });
 });
+
+test('browser offline: a ping goes out at once (a dead socket shows within pongTimeout); online again: still connected', async () => {
+  await withPage(null, async (page) => {
+    const sent = [];
+    page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push({ at: Date.now(), text: String(f.payload) })));
+    await page.goto(`${app.url}/page?client=pusher-lite`);
+    await page.evaluate(async () => {
+      window.p = connect({ activityTimeout: 60000 });
+      await until(() => p.connection.state === 'connected');
+    });
+    const before = sent.length;
+    const wentOffline = Date.now();
+    await page.context().setOffline(true);
+    await page.waitForTimeout(300);
+    const pings = sent.slice(before).filter((f) => JSON.parse(f.text).event === 'pusher:ping');
+    assert.equal(pings.length, 1, 'one ping on going offline');
+    assert.ok(pings[0].at - wentOffline < 300);
+    await page.context().setOffline(false);
+    await page.waitForFunction(() => window.p.connection.state === 'connected');
+  });
+});
