@@ -44,14 +44,28 @@ impl Members {
     /// (array-index-like ids ascending, then the rest in insertion order), so
     /// `each` visits members as pusher-js does.
     pub fn each(&self) -> Vec<Member> {
-        let mut all: Vec<(usize, &(String, Option<String>))> =
-            self.entries.iter().enumerate().collect();
-        all.sort_by_key(|(seq, (id, _))| match array_index(id) {
-            Some(index) => (0, index, 0),
-            None => (1, 0, *seq),
-        });
-        all.into_iter()
-            .map(|(_, (id, info))| Member {
+        // Array-index ids first, ascending (an insertion sort: at most 100
+        // members, and no sort routine in the browser build), then the rest in
+        // insertion order.
+        let mut indexed: Vec<(u32, &(String, Option<String>))> = Vec::new();
+        let mut rest = Vec::new();
+        for entry in &self.entries {
+            match array_index(&entry.0) {
+                Some(index) => {
+                    let at = indexed
+                        .iter()
+                        .position(|(i, _)| *i > index)
+                        .unwrap_or(indexed.len());
+                    indexed.insert(at, (index, entry));
+                }
+                None => rest.push(entry),
+            }
+        }
+        indexed
+            .into_iter()
+            .map(|(_, entry)| entry)
+            .chain(rest)
+            .map(|(id, info)| Member {
                 id: id.clone(),
                 info: info.clone(),
             })
