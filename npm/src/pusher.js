@@ -35,12 +35,17 @@ function raise(text) {
 let logToConsole = false;
 let logFunction;
 
+// Never throws: the driver calls it between protocol steps.
 function log(level, message) {
   message = 'Pusher : ' + message;
-  if (logFunction) {
-    logFunction(message);
-  } else if (logToConsole) {
-    console[level > 2 ? 'error' : level > 1 ? 'warn' : 'log'](message);
+  try {
+    if (logFunction) {
+      logFunction(message);
+    } else if (logToConsole) {
+      console[level > 2 ? 'error' : level > 1 ? 'warn' : 'log'](message);
+    }
+  } catch (error) {
+    report(error);
   }
 }
 
@@ -432,29 +437,49 @@ export default class Pusher extends Emitter {
     ];
   }
 
-  // Called by the driver: one event, its handlers by id.
+  // Called by the driver: one event, its handlers by id (`id << 2 | how`).
   dispatch(event, kind, text, calls, userId) {
-    const targets = [];
-    for (const call of calls) targets.push([handlers.get(call >>> 2), call & 3]);
+    const targets = resolve(calls);
     const data =
       kind === 1 ? parseData(text)
       : kind === 2 ? JSON.parse(text)
       : kind === 3 ? this._channel(text).members
       : kind === 4 ? messageEvent(text)
       : undefined;
-    let metadata;
-    for (const [handler, how] of targets) {
-      if (!handler) continue;
-      const [fn, context] = handler;
-      try {
-        if (how === 0) fn(event, data);
-        else if (how === 2) fn.call(context || globalThis, data, metadata || (metadata = userId ? { user_id: userId } : {}));
-        else if (data) fn.call(context || globalThis, data);
-        else fn.call(context || globalThis);
-      } catch (error) {
-        report(error);
-      }
+    call(targets, event, data, userId);
+  }
+
+  // Called by the driver: an event whose data is that of the message being
+  // handled (parsed here, as pusher-js does, never copied back out of Rust).
+  frameDispatch(calls, withUser) {
+    const targets = resolve(calls);
+    let message;
+    try {
+      message = JSON.parse(this._frame);
+    } catch (error) {
+      report(error);
+      return;
     }
+    const data = typeof message.data === 'string' ? parseData(message.data) : message.data;
+    call(targets, message.event, data, withUser ? message.user_id : undefined);
+  }
+
+  // Called by the driver for each WebSocket it opens: its events become inputs.
+  watch(ws, handle) {
+    const w = this._w;
+    ws.onopen = () => w.opened(handle);
+    ws.onmessage = (event) => {
+      // Binary frames are not part of the protocol: ignored.
+      if (typeof event.data !== 'string') return;
+      this._frame = event.data;
+      try {
+        w.message(handle, event.data);
+      } finally {
+        this._frame = undefined;
+      }
+    };
+    ws.onclose = (event) => w.closed(handle, event.code, event.reason);
+    ws.onerror = () => w.errored(handle);
   }
 
   // Called by the driver: authorize a channel, or (no channel) authenticate the user.
@@ -554,6 +579,33 @@ export default class Pusher extends Emitter {
     this.key = appKey;
     this.options = Object.assign({}, this.options, { cluster });
     this._w.switchTo(String(appKey), ...this._endpoint(this.options));
+  }
+}
+
+// The handlers of `calls` (a view of WebAssembly memory: read it at once).
+function resolve(calls) {
+  const targets = [];
+  for (let i = 0; i < calls.length; i++) targets.push(handlers.get(calls[i] >>> 2), calls[i] & 3);
+  return targets;
+}
+
+// pusher-js's call shapes: fn(event, data) for globals, fn(data[, metadata]) else.
+function call(targets, event, data, userId) {
+  let metadata;
+  for (let i = 0; i < targets.length; i += 2) {
+    const handler = targets[i];
+    if (!handler) continue;
+    const how = targets[i + 1];
+    const fn = handler[0];
+    const context = handler[1] || globalThis;
+    try {
+      if (how === 0) fn(event, data);
+      else if (how === 2) fn.call(context, data, metadata || (metadata = userId ? { user_id: userId } : {}));
+      else if (data) fn.call(context, data);
+      else fn.call(context);
+    } catch (error) {
+      report(error);
+    }
   }
 }
 

@@ -410,64 +410,76 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         self.pos += 1; // opening quote
         let start = self.pos;
+        let bytes = self.bytes;
         // Fast path: no escapes, borrow the slice.
+        let mut i = start;
         loop {
-            match self.peek() {
-                None => return Err(self.error("unterminated string")),
+            match bytes.get(i) {
+                None => {
+                    self.pos = i;
+                    return Err(self.error("unterminated string"));
+                }
                 Some(b'"') => {
-                    let s = &self.src[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
+                    self.pos = i + 1;
+                    return Ok(Cow::Borrowed(&self.src[start..i]));
                 }
                 Some(b'\\') => break,
-                Some(0..=0x1f) => return Err(self.error("control character in string")),
-                Some(_) => self.pos += 1,
-            }
-        }
-        let mut out = String::with_capacity(self.pos - start + 16);
-        out.push_str(&self.src[start..self.pos]);
-        loop {
-            match self.next_byte() {
-                None => return Err(self.error("unterminated string")),
-                Some(b'"') => return Ok(Cow::Owned(out)),
-                Some(b'\\') => {
-                    let escaped = self
-                        .next_byte()
-                        .ok_or_else(|| self.error("unterminated escape"))?;
-                    match escaped {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let unit = self.hex4()?;
-                            out.push(self.code_point(unit)?);
-                        }
-                        _ => {
-                            self.pos -= 1;
-                            return Err(self.error("invalid escape"));
-                        }
-                    }
-                }
                 Some(0..=0x1f) => {
-                    self.pos -= 1;
+                    self.pos = i;
                     return Err(self.error("control character in string"));
                 }
-                Some(_) => {
-                    // Copy the run of plain characters up to the next quote or backslash.
-                    let run_start = self.pos - 1;
-                    while let Some(b) = self.peek() {
-                        if b == b'"' || b == b'\\' || b < 0x20 {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
-                    out.push_str(&self.src[run_start..self.pos]);
+                Some(_) => i += 1,
+            }
+        }
+        // Escapes: copy each run of plain bytes whole (event data arrives
+        // double-encoded, so its strings are full of `\"`).
+        let mut out = String::with_capacity(i - start + 16);
+        let mut run = start;
+        loop {
+            match bytes.get(i) {
+                None => {
+                    self.pos = i;
+                    return Err(self.error("unterminated string"));
                 }
+                Some(b'"') => {
+                    out.push_str(&self.src[run..i]);
+                    self.pos = i + 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    out.push_str(&self.src[run..i]);
+                    self.pos = i + 2;
+                    let unescaped = match bytes.get(i + 1) {
+                        None => {
+                            self.pos = i + 1;
+                            return Err(self.error("unterminated escape"));
+                        }
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            let unit = self.hex4()?;
+                            self.code_point(unit)?
+                        }
+                        Some(_) => {
+                            self.pos = i + 1;
+                            return Err(self.error("invalid escape"));
+                        }
+                    };
+                    out.push(unescaped);
+                    i = self.pos;
+                    run = i;
+                }
+                Some(0..=0x1f) => {
+                    self.pos = i;
+                    return Err(self.error("control character in string"));
+                }
+                Some(_) => i += 1,
             }
         }
     }

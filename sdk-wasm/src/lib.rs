@@ -3,8 +3,10 @@
 //! The browser driver of the protocol core, built into `npm/dist/pusher.js`.
 //! It adds only what a browser needs around [`pusher_lite_core::client::Client`]:
 //!
-//! - the transport: a web-sys `WebSocket` per connection attempt, whose events
-//!   become `handle_open/message/close/error` inputs;
+//! - the transport: a web-sys `WebSocket` per connection attempt; its events
+//!   come back as the `opened` / `message` / `closed` / `errored` inputs, wired
+//!   by the facade's `watch` (plain JavaScript listeners: a message's text
+//!   crosses into WebAssembly once, and stays in JavaScript for its data);
 //! - the clock: `performance.now()` for `now`, one `setTimeout` armed at
 //!   [`Client::poll_timeout`] (re-armed lazily: a deadline that only moved later
 //!   is left alone and re-evaluated when the timer fires);
@@ -29,7 +31,7 @@ use pusher_lite_core::frame::Data;
 use pusher_lite_core::json::write_str;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{CloseEvent, MessageEvent, WebSocket, Window};
+use web_sys::{WebSocket, Window};
 
 #[wasm_bindgen]
 extern "C" {
@@ -41,6 +43,17 @@ extern "C" {
     /// `text` (see [`payload`]); `user_id` is the metadata's sender, if any.
     #[wasm_bindgen(method)]
     fn dispatch(this: &Host, event: &str, kind: u32, text: &str, calls: &[u32], user_id: &str);
+
+    /// Calls handlers with the `data` of the message being handled (given to
+    /// [`WasmClient::message`]), read with the browser's JSON.parse; `with_user`
+    /// passes its `user_id` as metadata. Same `calls` as `dispatch`.
+    #[wasm_bindgen(method, js_name = frameDispatch)]
+    fn frame_dispatch(this: &Host, calls: &[u32], with_user: bool);
+
+    /// Listens to `socket`'s events, reporting them with `handle` to
+    /// [`WasmClient::opened`], `message`, `closed` and `errored`.
+    #[wasm_bindgen(method)]
+    fn watch(this: &Host, socket: &WebSocket, handle: u32);
 
     /// Authorizes `channel` for `socket_id`, or authenticates the user when
     /// `channel` is `None`; answered by [`WasmClient::authorized`] /
@@ -65,16 +78,6 @@ type Callback = Closure<dyn FnMut(JsValue)>;
 struct Socket {
     handle: SocketHandle,
     ws: WebSocket,
-    _on_event: [Callback; 4],
-}
-
-impl Socket {
-    fn detach(&self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        self.ws.set_onerror(None);
-    }
 }
 
 struct Inner {
@@ -83,6 +86,8 @@ struct Inner {
     window: Window,
     me: Weak<RefCell<Inner>>,
     sockets: Vec<Socket>,
+    /// Whether a message is being handled (its text is in the facade).
+    in_message: bool,
     /// The armed `setTimeout`: its id and the deadline (ms) it fires at.
     timer: Option<(i32, u64)>,
     on_timer: Option<Closure<dyn FnMut()>>,
@@ -94,9 +99,6 @@ type Shared = Rc<RefCell<Inner>>;
 /// One client: the core's state machine with its browser I/O.
 #[wasm_bindgen]
 pub struct WasmClient(Shared);
-
-const ONLINE: u8 = 4;
-const OFFLINE: u8 = 5;
 
 #[wasm_bindgen]
 impl WasmClient {
@@ -137,6 +139,7 @@ impl WasmClient {
                 window,
                 me: me.clone(),
                 sockets: Vec::new(),
+                in_message: false,
                 timer: None,
                 on_timer: None,
                 _on_network: None,
@@ -151,7 +154,7 @@ impl WasmClient {
                     input(&shared, |c, now| c.handle_timeout(now));
                 }
             }));
-            let listeners = [ONLINE, OFFLINE].map(|kind| socket_callback(&inner.me, None, kind));
+            let listeners = [true, false].map(|online| network_callback(&inner.me, online));
             for (name, f) in ["online", "offline"].iter().zip(&listeners) {
                 let _ = inner
                     .window
@@ -175,6 +178,36 @@ impl WasmClient {
     /// No usable transport was enabled: the state becomes `failed`.
     pub fn unsupported(&self) {
         input(&self.0, |c, now| c.handle_transport_unsupported(now));
+    }
+
+    /// Socket `handle` opened.
+    pub fn opened(&self, handle: u32) {
+        input(&self.0, |c, now| {
+            c.handle_open(now, SocketHandle(handle.into()))
+        });
+    }
+
+    /// A text message arrived on socket `handle`.
+    pub fn message(&self, handle: u32, text: &str) {
+        self.0.borrow_mut().in_message = true;
+        input(&self.0, |c, now| {
+            c.handle_message(now, SocketHandle(handle.into()), text)
+        });
+        self.0.borrow_mut().in_message = false;
+    }
+
+    /// Socket `handle` closed.
+    pub fn closed(&self, handle: u32, code: u16, reason: &str) {
+        let socket = SocketHandle(handle.into());
+        self.0.borrow_mut().forget(socket);
+        input(&self.0, |c, now| c.handle_close(now, socket, code, reason));
+    }
+
+    /// Socket `handle` reported an error.
+    pub fn errored(&self, handle: u32) {
+        input(&self.0, |c, now| {
+            c.handle_error(now, SocketHandle(handle.into()), "WebSocket error")
+        });
     }
 
     /// pusher-js `switchCluster`: a new key and endpoint, channels kept.
@@ -484,7 +517,6 @@ fn drain(shared: &Shared) {
                 let mut inner = shared.borrow_mut();
                 if let Some(i) = inner.sockets.iter().position(|s| s.handle == socket) {
                     let s = inner.sockets.swap_remove(i);
-                    s.detach();
                     let _ = s.ws.close_with_code_and_reason(code, &reason);
                 }
             }
@@ -520,47 +552,22 @@ fn open(shared: &Shared, handle: SocketHandle, url: &str) {
             return;
         }
     };
-    let mut inner = shared.borrow_mut();
-    let callbacks = [0, 1, 2, 3].map(|kind| socket_callback(&inner.me, Some(handle), kind));
-    ws.set_onopen(Some(callbacks[0].as_ref().unchecked_ref()));
-    ws.set_onmessage(Some(callbacks[1].as_ref().unchecked_ref()));
-    ws.set_onclose(Some(callbacks[2].as_ref().unchecked_ref()));
-    ws.set_onerror(Some(callbacks[3].as_ref().unchecked_ref()));
-    inner.sockets.push(Socket {
-        handle,
-        ws,
-        _on_event: callbacks,
-    });
+    let host = shared.borrow().host.clone().unchecked_into::<Host>();
+    // Socket handles count from 1 per client; they fit a u32 for ages.
+    host.watch(&ws, handle.0 as u32);
+    shared.borrow_mut().sockets.push(Socket { handle, ws });
 }
 
-/// A listener for socket events (`kind` 0 open, 1 message, 2 close, 3 error) or
-/// network events (4 online, 5 offline).
-fn socket_callback(me: &Weak<RefCell<Inner>>, handle: Option<SocketHandle>, kind: u8) -> Callback {
+/// A listener for the window's `online` / `offline` events.
+fn network_callback(me: &Weak<RefCell<Inner>>, online: bool) -> Callback {
     let me = me.clone();
-    Closure::new(move |event: JsValue| {
-        let Some(shared) = me.upgrade() else {
-            return;
-        };
-        let socket = handle.unwrap_or(SocketHandle(0));
-        match kind {
-            0 => input(&shared, |c, now| c.handle_open(now, socket)),
-            1 => {
-                // Binary frames are not part of the protocol; they are ignored.
-                if let Some(text) = event.unchecked_into::<MessageEvent>().data().as_string() {
-                    input(&shared, |c, now| c.handle_message(now, socket, &text));
-                }
+    Closure::new(move |_: JsValue| {
+        if let Some(shared) = me.upgrade() {
+            if online {
+                input(&shared, |c, now| c.handle_online(now));
+            } else {
+                input(&shared, |c, now| c.handle_offline(now));
             }
-            2 => {
-                let event = event.unchecked_into::<CloseEvent>();
-                let (code, reason) = (event.code(), event.reason());
-                shared.borrow_mut().forget(socket);
-                input(&shared, |c, now| c.handle_close(now, socket, code, &reason));
-            }
-            3 => input(&shared, |c, now| {
-                c.handle_error(now, socket, "WebSocket error")
-            }),
-            ONLINE => input(&shared, |c, now| c.handle_online(now)),
-            _ => input(&shared, |c, now| c.handle_offline(now)),
         }
     })
 }
@@ -568,7 +575,7 @@ fn socket_callback(me: &Weak<RefCell<Inner>>, handle: Option<SocketHandle>, kind
 impl Inner {
     fn forget(&mut self, socket: SocketHandle) {
         if let Some(i) = self.sockets.iter().position(|s| s.handle == socket) {
-            self.sockets.swap_remove(i).detach();
+            self.sockets.swap_remove(i);
         }
     }
 
@@ -620,9 +627,21 @@ fn deliver(shared: &Shared, d: Dispatch<u32>) {
             call.handler << 2 | how
         })
         .collect();
-    let (kind, text) = payload(d.payload, &d.source);
-    let host = shared.borrow().host.clone().unchecked_into::<Host>();
-    host.dispatch(&d.event, kind, &text, &calls, &user_id);
+    let (host, in_message) = {
+        let inner = shared.borrow();
+        (
+            inner.host.clone().unchecked_into::<Host>(),
+            inner.in_message,
+        )
+    };
+    if d.from_frame && in_message {
+        // The data never comes back out of WebAssembly memory: the facade
+        // parses it from the message it already has.
+        host.frame_dispatch(&calls, !user_id.is_empty());
+    } else {
+        let (kind, text) = payload(d.payload, &d.source);
+        host.dispatch(&d.event, kind, &text, &calls, &user_id);
+    }
 }
 
 /// How the facade reads a payload: 0 `undefined`; 1 event data (`JSON.parse`
@@ -785,6 +804,10 @@ mod tests {
                 host.calls.push({ event, kind, text, calls: Array.from(calls), userId });
             host.authorize = (request, channel, socketId) => host.auth.push({ request, channel, socketId });
             host.log = (level, message) => host.logs.push(message);
+            host.closes = [];
+            host.watch = (ws, handle) => {
+                ws.onclose = (event) => host.closes.push([handle, event.code, event.reason]);
+            };
             return host;
         }
         export function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
@@ -896,6 +919,7 @@ mod tests {
                     kind: CallKind::Event(None),
                 },
             ],
+            from_frame: false,
         };
         deliver(&client.0, dispatch);
         let calls = get(&host, "calls");
@@ -963,13 +987,21 @@ mod tests {
         client.bind(1, "", "connecting_in", 5);
         client.connect();
         assert_eq!(client.state(), "connecting");
-        // Port 1 refuses: the browser reports error and close; the core schedules a retry.
+        // Port 1 refuses: the browser closes the socket; fed back to the
+        // client (as the facade's `watch` does), the core schedules a retry.
+        let mut closes = js_sys::Array::new();
         for _ in 0..100 {
-            if json(&get(&host, "calls")).contains("connecting_in") {
+            closes = get(&host, "closes").unchecked_into();
+            if closes.length() > 0 {
                 break;
             }
             let _ = wasm_bindgen_futures::JsFuture::from(sleep(20)).await;
         }
+        let close: js_sys::Array = closes.get(0).unchecked_into();
+        let handle = close.get(0).as_f64().unwrap_or(0.0) as u32;
+        let code = close.get(1).as_f64().unwrap_or(0.0) as u16;
+        assert_eq!((handle, code), (1, 1006), "socket 1 closed abnormally");
+        client.closed(handle, code, &close.get(2).as_string().unwrap_or_default());
         let calls = json(&get(&host, "calls"));
         assert!(
             calls.contains(r#""event":"connecting_in","kind":2"#),

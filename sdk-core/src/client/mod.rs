@@ -211,6 +211,7 @@ struct PendingDispatch {
     event: String,
     payload: Payload,
     routes: Vec<Route>,
+    from_frame: bool,
 }
 
 #[derive(Debug)]
@@ -388,6 +389,7 @@ impl<H: Clone> Client<H> {
             event: pending.event,
             payload: pending.payload,
             calls,
+            from_frame: pending.from_frame,
         }
     }
 
@@ -950,7 +952,7 @@ impl<H: Clone> Client<H> {
                     });
                 }
                 if !routes.is_empty() {
-                    self.push_dispatch(Target::User, frame.event, payload, routes);
+                    self.push_frame_dispatch(Target::User, frame.event, payload, routes);
                 }
                 return;
             }
@@ -981,7 +983,7 @@ impl<H: Clone> Client<H> {
             });
         }
         if !routes.is_empty() {
-            self.push_dispatch(source, frame.event, payload, routes);
+            self.push_frame_dispatch(source, frame.event, payload, routes);
         }
     }
 
@@ -1570,6 +1572,26 @@ impl<H: Clone> Client<H> {
             event,
             payload,
             routes,
+            from_frame: false,
+        }));
+    }
+
+    /// As [`push_dispatch`](Self::push_dispatch), for a payload that is the
+    /// inbound frame's own `data`.
+    fn push_frame_dispatch(
+        &mut self,
+        source: Target,
+        event: String,
+        payload: Payload,
+        routes: Vec<Route>,
+    ) {
+        let from_frame = matches!(payload, Payload::Data(_));
+        self.queue.push_back(Queued::Dispatch(PendingDispatch {
+            source,
+            event,
+            payload,
+            routes,
+            from_frame,
         }));
     }
 

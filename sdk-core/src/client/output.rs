@@ -177,6 +177,12 @@ pub struct Dispatch<H> {
     pub payload: Payload,
     /// Handlers resolved when this was polled, in the order to call them.
     pub calls: Vec<Call<H>>,
+    /// The payload is `Payload::Data` taken verbatim from the `data` member of
+    /// the frame given to the `handle_message` call that produced this event. A
+    /// front end that kept that frame's text may read the value from it with
+    /// its own JSON parser instead of the text here (the browser does, to keep
+    /// the data out of WebAssembly memory round trips).
+    pub from_frame: bool,
 }
 
 /// What the front end must do next.
