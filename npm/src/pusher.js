@@ -473,7 +473,7 @@ export default class Pusher extends Emitter {
       if (typeof event.data !== 'string') return;
       this._frame = event.data;
       try {
-        w.message(handle, event.data);
+        w.message(handle, event.data, event.timeStamp);
       } finally {
         this._frame = undefined;
       }

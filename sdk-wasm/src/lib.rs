@@ -193,12 +193,16 @@ impl WasmClient {
         });
     }
 
-    /// A text message arrived on socket `handle`.
-    pub fn message(&self, handle: u32, text: &str) {
+    /// A text message arrived on socket `handle` at `at` (the event's
+    /// `timeStamp`, on the `performance.now()` clock: no clock read per message).
+    pub fn message(&self, handle: u32, text: &str, at: f64) {
         self.0.borrow_mut().in_message = true;
-        input(&self.0, |c, now| {
-            c.handle_message(now, SocketHandle(handle.into()), text)
-        });
+        let socket = SocketHandle(handle.into());
+        self.0
+            .borrow_mut()
+            .client
+            .handle_message(at as u64, socket, text);
+        drain(&self.0);
         self.0.borrow_mut().in_message = false;
     }
 
