@@ -928,13 +928,15 @@ impl<H: Clone> Client<H> {
 
     /// Delivers an ordinary (or unhandled protocol) event to its channel and to
     /// the global handlers, in pusher-js's order.
-    fn route_event(&mut self, frame: Frame) {
+    fn route_event(&mut self, mut frame: Frame) {
         let internal = frame.event.starts_with(events::INTERNAL_PREFIX);
         let protocol = internal || frame.event.starts_with(events::PUSHER_PREFIX);
-        let payload = frame
-            .data
-            .as_ref()
-            .map_or(Payload::None, |d| Payload::Data(d.as_text().to_owned()));
+        let data = frame.data.take();
+        // The data moves into the payload (no copy: this runs for every event).
+        let payload = |data: Option<Data>| match data {
+            Some(Data::String(text) | Data::Json(text)) => Payload::Data(text),
+            None => Payload::None,
+        };
         let mut routes = Vec::with_capacity(2);
         let mut source = Target::Global;
         if let Some(channel) = &frame.channel {
@@ -952,15 +954,15 @@ impl<H: Clone> Client<H> {
                     });
                 }
                 if !routes.is_empty() {
-                    self.push_frame_dispatch(Target::User, frame.event, payload, routes);
+                    self.push_frame_dispatch(Target::User, frame.event, payload(data), routes);
                 }
                 return;
             }
             if let Some(index) = self.channels.iter().position(|c| &c.name == channel) {
                 let ch = &self.channels[index];
                 if ch.kind == ChannelKind::PrivateEncrypted && !protocol {
-                    let text = frame.data.as_ref().map_or("", Data::as_text).to_owned();
-                    self.deliver_encrypted(index, &frame.event, &text);
+                    let text = data.as_ref().map_or("", Data::as_text);
+                    self.deliver_encrypted(index, &frame.event, text);
                 } else if !internal {
                     let metadata = match ch.kind {
                         ChannelKind::Presence => Metadata {
@@ -983,7 +985,7 @@ impl<H: Clone> Client<H> {
             });
         }
         if !routes.is_empty() {
-            self.push_frame_dispatch(source, frame.event, payload, routes);
+            self.push_frame_dispatch(source, frame.event, payload(data), routes);
         }
     }
 
