@@ -363,6 +363,13 @@ function websocketEnabled(options) {
   return usable('ws') || usable('wss');
 }
 
+// A timeout option in ms: a positive number (at most about 24 days, what
+// setTimeout can wait), else the default, as pusher-js's `option || default`.
+function ms(value, fallback) {
+  value = Number(value);
+  return value > 0 ? Math.min(value, 0x7fffffff) : fallback;
+}
+
 function randomSeed() {
   const seed = new Uint32Array(2);
   if (globalThis.crypto && crypto.getRandomValues) crypto.getRandomValues(seed);
@@ -413,7 +420,7 @@ export default class Pusher extends Emitter {
     this._w = new WasmClient(
       String(appKey),
       ...endpoint,
-      [options.activityTimeout || 120000, options.pongTimeout || 30000, options.unavailableTimeout || 10000],
+      [ms(options.activityTimeout, 120000), ms(options.pongTimeout, 30000), ms(options.unavailableTimeout, 10000)],
       randomSeed(),
       options.sessionToken,
       !!(logFunction || logToConsole),

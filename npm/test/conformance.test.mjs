@@ -434,6 +434,36 @@ conformance(
   },
 );
 
+conformance(
+  'switchCluster: a new connection, channels and bindings kept',
+  async (page, publisher) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect());
+      const ch = p.subscribe('public-switch');
+      ch.bind('pusher:subscription_succeeded', () => note('succeeded'));
+      ch.bind('after', recorder('after'));
+      await until(() => ch.subscribed);
+      const first = p.connection.socket_id;
+      p.connection.bind('state_change', (s) => note('state', s.current));
+      p.switchCluster({ appKey: CONFIG.key, cluster: 'eu' });
+      await until(() => p.connection.state === 'connected' && p.connection.socket_id !== first && ch.subscribed);
+      note('new socket', p.connection.socket_id !== first, p.options.cluster);
+    });
+    await publisher.trigger('public-switch', 'after', { ok: true });
+    await page.evaluate(() => until(() => rec.some((e) => e[0] === 'after')));
+  },
+  (rec) => {
+    assert.deepEqual(rec, [
+      ['succeeded'],
+      ['state', 'connecting'],
+      ['state', 'connected'],
+      ['succeeded'],
+      ['new socket', true, 'eu'],
+      ['after', 2, { ok: true }, {}],
+    ]);
+  },
+);
+
 // ----- server restart (last: it replaces the server process) --------------------------------------------------------
 
 conformance(
