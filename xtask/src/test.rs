@@ -106,7 +106,11 @@ fn browser_suites() -> Result<(), String> {
     let server = build_server(false)?;
     Cmd::new("node")
         .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
-        .args(["test/conformance.test.mjs", "test/api.test.mjs"])
+        .args([
+            "test/conformance.test.mjs",
+            "test/api.test.mjs",
+            "test/chat.test.mjs",
+        ])
         .dir(run::root().join("npm"))
         .env("PUSHER_LITE_SERVER", server)
         .run()
