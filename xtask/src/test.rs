@@ -128,7 +128,7 @@ pub fn build_server(release: bool) -> Result<PathBuf, String> {
         Ok(bin)
     } else {
         Err(format!(
-            "the reference server binary {} was not built",
+            "the reference server binary {} was not built: the browser suites run against the real server (issue #3); merge it in once it has its `pusher-lite-server` binary",
             bin.display()
         ))
     }
