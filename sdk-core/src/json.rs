@@ -22,6 +22,9 @@ pub struct JsonError {
     pub reason: &'static str,
 }
 
+/// An object's members in order, as [`parse_object`] returns them.
+pub type Members<'a> = Vec<(Cow<'a, str>, Value<'a>)>;
+
 /// One JSON value as the reader saw it. Containers and numbers stay raw text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value<'a> {
@@ -95,18 +98,36 @@ pub fn parse(src: &str) -> Result<Value<'_>, JsonError> {
 
 /// Parses `src` as a JSON object and returns its members in order. Duplicate keys
 /// are kept; callers take the last one, as `JSON.parse` does.
-pub fn parse_object(src: &str) -> Result<Vec<(Cow<'_, str>, Value<'_>)>, JsonError> {
+pub fn parse_object(src: &str) -> Result<Members<'_>, JsonError> {
+    object(src, None).map(|(members, _)| members)
+}
+
+/// As [`parse_object`], except that string values of members named `raw_key`
+/// are not unescaped: they are left out of the members and the last one is
+/// returned as its raw text between the quotes (validated, escapes intact).
+/// Lets a front end that parses such a value itself skip the work here.
+pub fn parse_object_raw_string<'a>(
+    src: &'a str,
+    raw_key: &str,
+) -> Result<(Members<'a>, Option<&'a str>), JsonError> {
+    object(src, Some(raw_key))
+}
+
+fn object<'a>(
+    src: &'a str,
+    raw_key: Option<&str>,
+) -> Result<(Members<'a>, Option<&'a str>), JsonError> {
     let mut reader = Reader::new(src);
     reader.skip_ws();
     if reader.peek() != Some(b'{') {
         return Err(reader.error("expected an object"));
     }
-    let members = reader.object_members(0)?;
+    let found = reader.members(0, raw_key)?;
     reader.skip_ws();
     if reader.pos != reader.bytes.len() {
         return Err(reader.error("unexpected content after the object"));
     }
-    Ok(members)
+    Ok(found)
 }
 
 /// Parses `src` as a JSON array and returns its elements.
@@ -330,19 +351,27 @@ impl<'a> Reader<'a> {
         Ok(Value::Number(&self.src[start..self.pos]))
     }
 
-    fn object_members(
+    fn object_members(&mut self, depth: usize) -> Result<Members<'a>, JsonError> {
+        self.members(depth, None).map(|(members, _)| members)
+    }
+
+    /// Reads an object's members; string values of `raw_key` are validated but
+    /// not unescaped, and the last one is returned raw instead of as a member.
+    fn members(
         &mut self,
         depth: usize,
-    ) -> Result<Vec<(Cow<'a, str>, Value<'a>)>, JsonError> {
+        raw_key: Option<&str>,
+    ) -> Result<(Members<'a>, Option<&'a str>), JsonError> {
         if depth >= MAX_DEPTH {
             return Err(self.error("nesting too deep"));
         }
         self.pos += 1; // '{'
         let mut members = Vec::new();
+        let mut raw = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(members);
+            return Ok((members, raw));
         }
         loop {
             self.skip_ws();
@@ -355,12 +384,22 @@ impl<'a> Reader<'a> {
                 return Err(self.error("expected ':' after key"));
             }
             self.skip_ws();
-            let value = self.value(depth + 1)?;
-            members.push((key, value));
+            if raw_key.is_some_and(|raw_key| key == raw_key) {
+                // A later duplicate wins, as in JSON.parse.
+                members.retain(|(k, _): &(Cow<'_, str>, Value<'_>)| *k != key);
+                raw = None;
+                if self.peek() == Some(b'"') {
+                    raw = Some(self.raw_string()?);
+                } else {
+                    members.push((key, self.value(depth + 1)?));
+                }
+            } else {
+                members.push((key, self.value(depth + 1)?));
+            }
             self.skip_ws();
             match self.next_byte() {
                 Some(b',') => continue,
-                Some(b'}') => return Ok(members),
+                Some(b'}') => return Ok((members, raw)),
                 _ => return Err(self.error("expected ',' or '}' in object")),
             }
         }
@@ -484,6 +523,37 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Validates a string without unescaping it; returns the text between the quotes.
+    fn raw_string(&mut self) -> Result<&'a str, JsonError> {
+        self.pos += 1; // opening quote
+        let start = self.pos;
+        let bytes = self.bytes;
+        loop {
+            match bytes.get(self.pos) {
+                None => return Err(self.error("unterminated string")),
+                Some(b'"') => {
+                    let raw = &self.src[start..self.pos];
+                    self.pos += 1;
+                    return Ok(raw);
+                }
+                Some(b'\\') => match bytes.get(self.pos + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 2,
+                    Some(b'u') => {
+                        self.pos += 2;
+                        self.hex4()?;
+                    }
+                    Some(_) => {
+                        self.pos += 1;
+                        return Err(self.error("invalid escape"));
+                    }
+                    None => return Err(self.error("unterminated escape")),
+                },
+                Some(0..=0x1f) => return Err(self.error("control character in string")),
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
     /// Turns a `\u` unit (and, for a high surrogate, the pair's second half) into a char.
     /// Lone surrogates, which `JSON.parse` allows but Rust strings cannot hold, become U+FFFD.
     fn code_point(&mut self, unit: u32) -> Result<char, JsonError> {
@@ -581,6 +651,30 @@ mod tests {
         assert_eq!(Value::Number("1.5").as_u64(), None);
         assert_eq!(Value::Number("-3").as_u64(), None);
         assert_eq!(Value::Number("1.2e1").as_u64(), Some(12));
+        let (members, raw) = parse_object_raw_string(
+            r#"{"data":"x","event":"e","data":"{\"a\":\"\u00e9\"}"}"#,
+            "data",
+        )
+        .unwrap();
+        assert_eq!(raw, Some(r#"{\"a\":\"\u00e9\"}"#));
+        assert_eq!(members.len(), 1);
+        let (members, raw) =
+            parse_object_raw_string(r#"{"data":"x","data":{"b":1}}"#, "data").unwrap();
+        assert_eq!(
+            (members[0].1.clone(), raw),
+            (Value::Object(r#"{"b":1}"#), None)
+        );
+        for bad in [
+            r#"{"data":"\x"}"#,
+            r#"{"data":"\u12"}"#,
+            "{\"data\":\"a\u{1}\"}",
+            r#"{"data":"a"} x"#,
+        ] {
+            assert!(
+                parse_object_raw_string(bad, "data").is_err(),
+                "accepted {bad:?}"
+            );
+        }
         assert_eq!(Value::Number("12E-1").as_u64(), None);
         assert_eq!(Value::Number("1200e-2").as_u64(), Some(12));
         assert_eq!(Value::Number("-0").as_u64(), Some(0));

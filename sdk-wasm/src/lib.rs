@@ -141,6 +141,8 @@ impl WasmClient {
             .fold(config.random_seed, |acc, &s| (acc << 32) ^ u64::from(s));
         config.session_token = token;
         config.log_level = logging.then_some(LogLevel::Debug);
+        // Event data stays in the message text the facade holds (frameDispatch).
+        config.data_by_reference = true;
         let shared = Rc::new_cyclic(|me| {
             RefCell::new(Inner {
                 client: Client::new(config),
@@ -653,7 +655,9 @@ fn deliver(shared: &Shared, d: Dispatch<u32>) {
 fn payload(payload: Payload, source: &Target) -> (u32, String) {
     let mut out = String::new();
     let kind = match payload {
-        Payload::None => 0,
+        // Only dispatched while the message is being handled, and then read
+        // from it by the facade (see `deliver`).
+        Payload::None | Payload::FrameData => 0,
         Payload::Data(text) => return (1, text),
         Payload::Members => {
             if let Target::Channel(name) = source {

@@ -819,6 +819,9 @@ impl<H: Clone> Client<H> {
     }
 
     fn handle_frame(&mut self, now: u64, socket: SocketHandle, text: &str) {
+        if self.config.data_by_reference && self.route_by_reference(text) {
+            return;
+        }
         let frame = match Frame::decode(text) {
             Ok(frame) => frame,
             Err(e) => {
@@ -844,6 +847,28 @@ impl<H: Clone> Client<H> {
         if let Some(frame) = message_copy {
             self.emit_connection("message", Payload::Message(frame));
         }
+    }
+
+    /// Routes an ordinary event whose string data the front end reads from
+    /// `text` itself; `false` (nothing done) for anything that needs the data
+    /// here or does not decode, which then takes the full path.
+    fn route_by_reference(&mut self, text: &str) -> bool {
+        let Ok((frame, Some(_))) = Frame::decode_with_raw_data(text) else {
+            return false;
+        };
+        let needs_data = frame.event.starts_with(events::PUSHER_PREFIX)
+            || frame.event.starts_with(events::INTERNAL_PREFIX)
+            || frame
+                .channel
+                .as_deref()
+                .is_some_and(|c| ChannelKind::of(c) == ChannelKind::PrivateEncrypted)
+            || self.connection.is_listening("message")
+            || self.config.log_level == Some(LogLevel::Debug);
+        if needs_data {
+            return false;
+        }
+        self.route_event_with(frame, Some(Payload::FrameData));
+        true
     }
 
     fn handle_protocol_frame(&mut self, now: u64, socket: SocketHandle, frame: Frame) {
@@ -928,14 +953,21 @@ impl<H: Clone> Client<H> {
 
     /// Delivers an ordinary (or unhandled protocol) event to its channel and to
     /// the global handlers, in pusher-js's order.
-    fn route_event(&mut self, mut frame: Frame) {
+    fn route_event(&mut self, frame: Frame) {
+        self.route_event_with(frame, None);
+    }
+
+    /// Routes an event; `by_reference` is its payload when the data stayed in
+    /// the frame's text.
+    fn route_event_with(&mut self, mut frame: Frame, by_reference: Option<Payload>) {
         let internal = frame.event.starts_with(events::INTERNAL_PREFIX);
         let protocol = internal || frame.event.starts_with(events::PUSHER_PREFIX);
         let data = frame.data.take();
         // The data moves into the payload (no copy: this runs for every event).
-        let payload = |data: Option<Data>| match data {
-            Some(Data::String(text) | Data::Json(text)) => Payload::Data(text),
-            None => Payload::None,
+        let payload = |data: Option<Data>| match (by_reference, data) {
+            (Some(payload), _) => payload,
+            (None, Some(Data::String(text) | Data::Json(text))) => Payload::Data(text),
+            (None, None) => Payload::None,
         };
         let mut routes = Vec::with_capacity(2);
         let mut source = Target::Global;
@@ -1587,7 +1619,7 @@ impl<H: Clone> Client<H> {
         payload: Payload,
         routes: Vec<Route>,
     ) {
-        let from_frame = matches!(payload, Payload::Data(_));
+        let from_frame = matches!(payload, Payload::Data(_) | Payload::FrameData);
         self.queue.push_back(Queued::Dispatch(PendingDispatch {
             source,
             event,
