@@ -269,13 +269,21 @@ impl InfoRequest {
         self.user_count || self.subscription_count || self.cache
     }
 
-    /// Refuses `user_count` for a channel that is not a presence channel, as the
-    /// API does for single-channel queries.
+    /// Refuses attributes the channel does not have, as the API does for
+    /// single-channel queries: `user_count` exists only for presence channels,
+    /// `subscription_count` only for the others.
     pub fn check_applies_to(&self, channel: &str) -> Result<(), ValidationError> {
-        if self.user_count && ChannelKind::of(channel) != ChannelKind::Presence {
+        let presence = ChannelKind::of(channel) == ChannelKind::Presence;
+        if self.user_count && !presence {
             return Err(ValidationError::InfoAttribute {
                 attribute: "user_count".to_owned(),
                 reason: "user_count is only available for presence channels",
+            });
+        }
+        if self.subscription_count && presence {
+            return Err(ValidationError::InfoAttribute {
+                attribute: "subscription_count".to_owned(),
+                reason: "subscription_count is not available for presence channels; ask for user_count",
             });
         }
         Ok(())

@@ -14,7 +14,8 @@
 //! - [`encryption`]: `private-encrypted-` channel keys and payloads;
 //! - [`jwt`]: Lite session tokens;
 //! - [`limits`]: names, sizes and counts the protocol allows;
-//! - [`protocol`]: event names, codes and what a close code means.
+//! - [`protocol`]: event names, codes and what a close code means;
+//! - [`server`]: what a server decides (subscriptions, client events, presence rosters).
 //!
 //! Time is milliseconds (or seconds where the protocol counts seconds) passed
 //! in by the caller; randomness (reconnect jitter) comes from a caller's seed.
@@ -32,9 +33,5 @@ pub mod json;
 pub mod jwt;
 pub mod limits;
 pub mod protocol;
+pub mod server;
 pub mod webhook;
-
-// The README's Rust examples compile and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

@@ -142,7 +142,8 @@ fn output_value(o: Output<String>) -> Value {
                     CallKind::Event(Some(m)) => json!([c.handler, "event", {"user_id": m.user_id}]),
                 })
                 .collect();
-            json!({"emit": {"source": target_name(&d.source), "event": d.event, "payload": payload_value(&d.payload), "calls": calls}})
+            let metadata = d.metadata.as_ref().map(|m| json!({"user_id": m.user_id}));
+            json!({"emit": {"source": target_name(&d.source), "event": d.event, "payload": payload_value(&d.payload), "metadata": metadata, "calls": calls}})
         }
         Output::Log { level, message } => json!({"log": format!("{level:?}: {message}")}),
     }

@@ -2,8 +2,8 @@
 //!
 //! - `cargo xtask test`: every check and test, every language (the one test command);
 //! - `cargo xtask dist`: the browser bundle `npm/dist/`;
-//! - `cargo xtask bench`: budgets measured side by side, reported as ratios;
-//! - `cargo xtask demo`: build everything and start the reference server with the chat page.
+//! - `cargo xtask demo`: build everything and start the reference server with the chat page;
+//! - `cargo xtask bench`: measurements side by side with their anchors (`bench/report.md`).
 //!
 //! Both install what they need on a fresh machine (see `tools`). Under `CI=true`
 //! nothing is skipped: a tool that cannot be installed is a failure.
@@ -23,9 +23,8 @@ usage: cargo xtask <command>
 commands:
   test    fmt check, clippy -D warnings, every test in every language, the wasm32 build
   dist    build the browser bundle npm/dist/ (pusher.js, pusher.mjs, pusher.d.ts)
-  bench   speed and size budgets side by side with the reference implementations
-          (sections: browser)
   demo    build the server and start it with the demo chat page (prints URL and credentials)
+  bench   measurements side by side with pusher-js and the official libraries (--quick: one run)
 ";
 
 fn main() -> ExitCode {

@@ -21,6 +21,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ("rust tests", &rust_tests),
         ("wasm32 build of the core, sans-IO check", &wasm_core),
         (
+            "compatibility: official pusher-js, pusher (npm, PyPI)",
+            &compat,
+        ),
+        (
+            "load check: 10,000 connections, presence churn, fan-out",
+            &load,
+        ),
+        (
             "browser toolchain: Chromium, ChromeDriver, wasm-bindgen, npm packages",
             &browser_toolchain,
         ),
@@ -212,4 +220,43 @@ fn rust_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
         }
     }
     Ok(files)
+}
+
+/// The server and the native SDK against the official packages: pusher-js
+/// (Node build) and the `pusher` libraries from npm and PyPI, pinned in
+/// tests/compat.
+fn compat() -> Result<(), String> {
+    tools::ensure_npm("tests/compat")?;
+    let python = tools::ensure_python_venv("tests/compat/requirements.txt")?;
+    let server = server_binary()?;
+    Cmd::new("cargo")
+        .args(["build", "-q", "-p", "pusher-lite", "--bin", "pusher-lite"])
+        .run()?;
+    let cli = server.with_file_name("pusher-lite");
+    Cmd::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-force-exit"])
+        .dir(run::root().join("tests/compat"))
+        .env("PUSHER_LITE_SERVER_BIN", &server)
+        .env("PUSHER_LITE_CLI_BIN", &cli)
+        .env("PUSHER_LITE_PYTHON", &python)
+        .run()
+}
+
+/// Builds the server (debug, like the tests) and returns its path.
+fn server_binary() -> Result<PathBuf, String> {
+    Cmd::new("cargo")
+        .args(["build", "-q", "-p", "pusher-lite-server"])
+        .run()?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| run::root().join("target"), PathBuf::from);
+    Ok(target.join("debug/pusher-lite-server"))
+}
+
+/// Holds 10,000 WebSocket connections against the server process and checks
+/// every fan-out delivery arrived; prints memory per connection (not asserted).
+fn load() -> Result<(), String> {
+    server_binary()?;
+    Cmd::new("cargo")
+        .args(["run", "-q", "-p", "pusher-lite-load", "--", "10000"])
+        .run()
 }

@@ -124,7 +124,6 @@ pub fn ensure_npm(dir: &str) -> Result<PathBuf, String> {
 
 /// A Python virtualenv at `.tools/venv` with `requirements` installed
 /// (a pip requirements file relative to the root). Returns the venv's python.
-#[allow(dead_code)]
 pub fn ensure_python_venv(requirements: &str) -> Result<PathBuf, String> {
     let venv = root().join(".tools/venv");
     let python = venv.join("bin/python");

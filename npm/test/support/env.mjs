@@ -61,7 +61,7 @@ function waitForPort(port, ms) {
 function serverCommand(port) {
   const bin = process.env.PUSHER_LITE_SERVER;
   if (!bin) throw new Error('PUSHER_LITE_SERVER (the pusher-lite-server binary) is not set; run the suites through `cargo xtask test`');
-  const args = ['--bind', `127.0.0.1:${port}`, '--app', `${APP.id}:${APP.key}:${APP.secret}`];
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--app', `${APP.id}:${APP.key}:${APP.secret}`];
   return [bin, args];
 }
 

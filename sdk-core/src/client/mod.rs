@@ -18,7 +18,9 @@
 //!   reports `connected` for the retry second);
 //! - a channel unsubscribed while its subscription was pending is forgotten on
 //!   disconnect, instead of being resubscribed on reconnect;
-//! - re-authorizations for undecryptable events are coalesced per channel.
+//! - re-authorizations for undecryptable events are coalesced per channel;
+//! - a subscription the server refuses with a frame naming the channel is no
+//!   longer pending (pusher-js leaves it pending forever).
 //!
 //! ```
 //! use pusher_lite_core::client::{Client, ClientConfig, Endpoint, Output};
@@ -384,10 +386,16 @@ impl<H: Clone> Client<H> {
                 kind: CallKind::Event(route.metadata.clone()),
             }));
         }
+        let metadata = pending
+            .routes
+            .iter()
+            .find(|r| r.target == pending.source)
+            .and_then(|r| r.metadata.clone());
         Dispatch {
             source: pending.source,
             event: pending.event,
             payload: pending.payload,
+            metadata,
             calls,
             from_frame: pending.from_frame,
         }
@@ -890,6 +898,7 @@ impl<H: Clone> Client<H> {
             }
             ServerMessage::Error { code, message } => {
                 self.emit_error(ErrorInfo::Pusher { code, message });
+                self.end_refused_subscription(copy.channel.as_deref());
                 self.route_event(copy);
             }
             ServerMessage::SubscriptionSucceeded { channel, data } => {
@@ -945,9 +954,30 @@ impl<H: Clone> Client<H> {
                     );
                 }
             }
+            ServerMessage::Event(frame) if frame.event == events::SUBSCRIPTION_ERROR => {
+                self.end_refused_subscription(frame.channel.as_deref());
+                self.route_event(copy);
+            }
             ServerMessage::Pong
             | ServerMessage::ConnectionEstablished { .. }
             | ServerMessage::Event(_) => self.route_event(copy),
+        }
+    }
+
+    /// A server refused a subscription with a frame naming the channel
+    /// (`pusher:error` or `pusher:subscription_error`, as Soketi-style servers
+    /// send): it is no longer pending, so `subscribe` can try again. pusher-js
+    /// leaves such a channel pending forever.
+    fn end_refused_subscription(&mut self, channel: Option<&str>) {
+        if let Some(ch) = channel.and_then(|name| self.channels.iter_mut().find(|c| c.name == name))
+            && ch.pending
+        {
+            ch.pending = false;
+            ch.auth_request = None;
+            if ch.cancelled {
+                let name = ch.name.clone();
+                self.channels.retain(|c| c.name != name);
+            }
         }
     }
 

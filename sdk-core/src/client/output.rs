@@ -179,6 +179,9 @@ pub struct Dispatch<H> {
     pub event: String,
     /// The value.
     pub payload: Payload,
+    /// Metadata of the event where it happened (a presence client event's
+    /// sender), also when no handler is bound.
+    pub metadata: Option<Metadata>,
     /// Handlers resolved when this was polled, in the order to call them.
     pub calls: Vec<Call<H>>,
     /// The payload is the `data` member of the frame given to the

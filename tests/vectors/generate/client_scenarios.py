@@ -389,6 +389,25 @@ scenario("an authorization failure emits pusher:subscription_error with the HTTP
      "channel": {"name": "private-x", "pending": False, "subscribed": False}},
 ])
 
+scenario("a subscription refused by the server with a channel-scoped frame is no longer pending", connected() + [
+    {"at": 20, "subscribe": "private-a",
+     "outputs": [{"authorize": {"request": 1, "channel": "private-a", "socket_id": "1.1"}}]},
+    {"at": 30, "authorize": {"request": 1, "auth": "app-key:bad"}, "outputs": [send(1, sub("private-a", "app-key:bad"))]},
+    {"at": 40, "message": {"socket": 1, "text": '{"event":"pusher:error","channel":"private-a","data":{"code":4009,"message":"Invalid signature"}}'},
+     "outputs": [emit("connection", "error", err("PusherError", 4009, "Invalid signature")),
+                 emit("channel:private-a", "pusher:error", data('{"code":4009,"message":"Invalid signature"}'))],
+     "channel": {"name": "private-a", "pending": False, "subscribed": False}, "state": "connected"},
+    {"at": 50, "subscribe": "private-a",
+     "outputs": [{"authorize": {"request": 2, "channel": "private-a", "socket_id": "1.1"}}]},
+    {"at": 60, "authorize": {"request": 2, "auth": "app-key:bad-again"}, "outputs": [send(1, sub("private-a", "app-key:bad-again"))]},
+    {"at": 65, "bind_global": {"target": "global", "handler": "g"}},
+    {"at": 66, "bind": {"target": "channel:private-a", "event": "pusher:subscription_error", "handler": "s"}},
+    {"at": 70, "message": {"socket": 1, "text": frame("pusher:subscription_error", "private-a", '{"type":"AuthError","error":"Invalid signature","status":401}')},
+     "outputs": [emit("channel:private-a", "pusher:subscription_error", data('{"type":"AuthError","error":"Invalid signature","status":401}'),
+                      [["s", "event", {"user_id": None}], ["g", "global"]])],
+     "channel": {"name": "private-a", "pending": False}},
+])
+
 scenario("subscription_count updates the channel and is re-emitted", connected() + [
     {"at": 20, "subscribe": "news", "outputs": [send(1, sub("news"))]},
     {"at": 30, "message": {"socket": 1, "text": frame("pusher_internal:subscription_count", "news", '{"subscription_count":4}')},
@@ -415,7 +434,8 @@ scenario("presence members, client events with user_id, and members across a rec
     {"at": 65, "message": {"socket": 1, "text": frame("pusher_internal:member_removed", "presence-room", '{"user_id":"u9"}')}},
     {"at": 66, "bind": {"target": "channel:presence-room", "event": "client-typing", "handler": "t"}},
     {"at": 70, "message": {"socket": 1, "text": frame("client-typing", "presence-room", raw_data={"on": True}, user_id="u3")},
-     "outputs": [emit("channel:presence-room", "client-typing", data('{"on":true}'), [["t", "event", {"user_id": "u3"}]])]},
+     "outputs": [{"emit": {**emit("channel:presence-room", "client-typing", data('{"on":true}'), [["t", "event", {"user_id": "u3"}]])["emit"],
+                          "metadata": {"user_id": "u3"}}}]},
     {"at": 20010, "close": {"socket": 1, "code": 1006, "reason": ""},
      "outputs": [emit("connection", "error", err("PusherError", 1006, "")), sc("connected->connecting"),
                  emit("connection", "connecting_in", {"connecting_in": 1})],
