@@ -250,7 +250,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .env("BENCH_RUNS", runs.to_string())
         .output()?;
     let (table, ratios) = out.trim_end().rsplit_once('\n').unwrap_or(("", out.trim()));
-    let _ = writeln!(report, "\n## Browser client: dist/pusher.js vs pusher-js 8.6\n");
+    let _ = writeln!(
+        report,
+        "\n## Browser client: dist/pusher.js vs pusher-js 8.6\n"
+    );
     let _ = writeln!(report, "```text\n{}\n```", table.trim());
     let ratio = |key: &str| json_number(ratios, key).map(|v| format!("{v:.2}×"));
     summary.push(format!(
