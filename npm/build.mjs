@@ -60,3 +60,8 @@ const sizes = (file) => {
 console.log(`wasm (wasm-opt -Oz): ${sizes(opt)}`);
 console.log(`dist/pusher.js: ${sizes(join(dist, 'pusher.js'))}`);
 console.log(`dist/pusher.mjs: ${sizes(join(dist, 'pusher.mjs'))}`);
+
+// 5. The chat demo page (examples/chat, served by the reference server at `/`)
+// is the Ex Pusher Lite article's page and uses jQuery; the server serves this
+// copy of the npm package at /js/jquery.min.js. It is not part of the package.
+copyFileSync(join(here, 'node_modules/jquery/dist/jquery.min.js'), join(dist, 'jquery.min.js'));

@@ -10,11 +10,11 @@
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+use crate::dist::{self, target_dir};
 use crate::run::{self, Cmd};
-use crate::{dist, tools};
+use crate::tools;
 
 const APP: (&str, &str, &str) = ("9001", "bench-key", "bench-secret");
 
@@ -28,10 +28,6 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| run::root().join("target"), PathBuf::from)
 }
 
 fn start_server() -> Result<ServerProcess, String> {
