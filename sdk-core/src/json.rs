@@ -22,6 +22,9 @@ pub struct JsonError {
     pub reason: &'static str,
 }
 
+/// An object's members in order, as [`parse_object`] returns them.
+pub type Members<'a> = Vec<(Cow<'a, str>, Value<'a>)>;
+
 /// One JSON value as the reader saw it. Containers and numbers stay raw text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value<'a> {
@@ -51,10 +54,7 @@ impl<'a> Value<'a> {
     /// The value as a non-negative integer, if it is one (`12`, `12.0` are; `1.5`, `-1` are not).
     pub fn as_u64(&self) -> Option<u64> {
         match self {
-            Value::Number(n) => n.parse::<u64>().ok().or_else(|| {
-                let f: f64 = n.parse().ok()?;
-                (f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64).then_some(f as u64)
-            }),
+            Value::Number(n) => integral(n),
             _ => None,
         }
     }
@@ -98,18 +98,36 @@ pub fn parse(src: &str) -> Result<Value<'_>, JsonError> {
 
 /// Parses `src` as a JSON object and returns its members in order. Duplicate keys
 /// are kept; callers take the last one, as `JSON.parse` does.
-pub fn parse_object(src: &str) -> Result<Vec<(Cow<'_, str>, Value<'_>)>, JsonError> {
+pub fn parse_object(src: &str) -> Result<Members<'_>, JsonError> {
+    object(src, None).map(|(members, _)| members)
+}
+
+/// As [`parse_object`], except that string values of members named `raw_key`
+/// are not unescaped: they are left out of the members and the last one is
+/// returned as its raw text between the quotes (validated, escapes intact).
+/// Lets a front end that parses such a value itself skip the work here.
+pub fn parse_object_raw_string<'a>(
+    src: &'a str,
+    raw_key: &str,
+) -> Result<(Members<'a>, Option<&'a str>), JsonError> {
+    object(src, Some(raw_key))
+}
+
+fn object<'a>(
+    src: &'a str,
+    raw_key: Option<&str>,
+) -> Result<(Members<'a>, Option<&'a str>), JsonError> {
     let mut reader = Reader::new(src);
     reader.skip_ws();
     if reader.peek() != Some(b'{') {
         return Err(reader.error("expected an object"));
     }
-    let members = reader.object_members(0)?;
+    let found = reader.members(0, raw_key)?;
     reader.skip_ws();
     if reader.pos != reader.bytes.len() {
         return Err(reader.error("unexpected content after the object"));
     }
-    Ok(members)
+    Ok(found)
 }
 
 /// Parses `src` as a JSON array and returns its elements.
@@ -188,6 +206,42 @@ pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     write_str(&mut out, s);
     out
+}
+
+/// The value of a JSON number that is a non-negative integer, read exactly
+/// (`12`, `12.0`, `1.2e1`, `-0`), without float parsing (small in WebAssembly).
+fn integral(number: &str) -> Option<u64> {
+    let (negative, number) = match number.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, number),
+    };
+    let (mantissa, exponent) = match number.find(['e', 'E']) {
+        Some(i) => (&number[..i], number[i + 1..].parse::<i32>().ok()?),
+        None => (number, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
+    let mut exponent = i64::from(exponent) - frac.len() as i64;
+    while exponent < 0 {
+        match digits.pop() {
+            Some(b'0') => exponent += 1,
+            Some(_) => return None,
+            None => break,
+        }
+    }
+    let mut value: u64 = 0;
+    for d in digits {
+        value = value
+            .checked_mul(10)?
+            .checked_add(u64::from(d.checked_sub(b'0')?))?;
+    }
+    for _ in 0..exponent {
+        if value == 0 {
+            break;
+        }
+        value = value.checked_mul(10)?;
+    }
+    (!negative || value == 0).then_some(value)
 }
 
 struct Reader<'a> {
@@ -297,19 +351,27 @@ impl<'a> Reader<'a> {
         Ok(Value::Number(&self.src[start..self.pos]))
     }
 
-    fn object_members(
+    fn object_members(&mut self, depth: usize) -> Result<Members<'a>, JsonError> {
+        self.members(depth, None).map(|(members, _)| members)
+    }
+
+    /// Reads an object's members; string values of `raw_key` are validated but
+    /// not unescaped, and the last one is returned raw instead of as a member.
+    fn members(
         &mut self,
         depth: usize,
-    ) -> Result<Vec<(Cow<'a, str>, Value<'a>)>, JsonError> {
+        raw_key: Option<&str>,
+    ) -> Result<(Members<'a>, Option<&'a str>), JsonError> {
         if depth >= MAX_DEPTH {
             return Err(self.error("nesting too deep"));
         }
         self.pos += 1; // '{'
         let mut members = Vec::new();
+        let mut raw = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(members);
+            return Ok((members, raw));
         }
         loop {
             self.skip_ws();
@@ -322,12 +384,22 @@ impl<'a> Reader<'a> {
                 return Err(self.error("expected ':' after key"));
             }
             self.skip_ws();
-            let value = self.value(depth + 1)?;
-            members.push((key, value));
+            if raw_key.is_some_and(|raw_key| key == raw_key) {
+                // A later duplicate wins, as in JSON.parse.
+                members.retain(|(k, _): &(Cow<'_, str>, Value<'_>)| *k != key);
+                raw = None;
+                if self.peek() == Some(b'"') {
+                    raw = Some(self.raw_string()?);
+                } else {
+                    members.push((key, self.value(depth + 1)?));
+                }
+            } else {
+                members.push((key, self.value(depth + 1)?));
+            }
             self.skip_ws();
             match self.next_byte() {
                 Some(b',') => continue,
-                Some(b'}') => return Ok(members),
+                Some(b'}') => return Ok((members, raw)),
                 _ => return Err(self.error("expected ',' or '}' in object")),
             }
         }
@@ -377,64 +449,107 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         self.pos += 1; // opening quote
         let start = self.pos;
+        let bytes = self.bytes;
         // Fast path: no escapes, borrow the slice.
+        let mut i = start;
         loop {
-            match self.peek() {
-                None => return Err(self.error("unterminated string")),
+            match bytes.get(i) {
+                None => {
+                    self.pos = i;
+                    return Err(self.error("unterminated string"));
+                }
                 Some(b'"') => {
-                    let s = &self.src[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
+                    self.pos = i + 1;
+                    return Ok(Cow::Borrowed(&self.src[start..i]));
                 }
                 Some(b'\\') => break,
-                Some(0..=0x1f) => return Err(self.error("control character in string")),
-                Some(_) => self.pos += 1,
-            }
-        }
-        let mut out = String::with_capacity(self.pos - start + 16);
-        out.push_str(&self.src[start..self.pos]);
-        loop {
-            match self.next_byte() {
-                None => return Err(self.error("unterminated string")),
-                Some(b'"') => return Ok(Cow::Owned(out)),
-                Some(b'\\') => {
-                    let escaped = self
-                        .next_byte()
-                        .ok_or_else(|| self.error("unterminated escape"))?;
-                    match escaped {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let unit = self.hex4()?;
-                            out.push(self.code_point(unit)?);
-                        }
-                        _ => {
-                            self.pos -= 1;
-                            return Err(self.error("invalid escape"));
-                        }
-                    }
-                }
                 Some(0..=0x1f) => {
-                    self.pos -= 1;
+                    self.pos = i;
                     return Err(self.error("control character in string"));
                 }
-                Some(_) => {
-                    // Copy the run of plain characters up to the next quote or backslash.
-                    let run_start = self.pos - 1;
-                    while let Some(b) = self.peek() {
-                        if b == b'"' || b == b'\\' || b < 0x20 {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
-                    out.push_str(&self.src[run_start..self.pos]);
+                Some(_) => i += 1,
+            }
+        }
+        // Escapes: copy each run of plain bytes whole (event data arrives
+        // double-encoded, so its strings are full of `\"`).
+        let mut out = String::with_capacity(i - start + 16);
+        let mut run = start;
+        loop {
+            match bytes.get(i) {
+                None => {
+                    self.pos = i;
+                    return Err(self.error("unterminated string"));
                 }
+                Some(b'"') => {
+                    out.push_str(&self.src[run..i]);
+                    self.pos = i + 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    out.push_str(&self.src[run..i]);
+                    self.pos = i + 2;
+                    let unescaped = match bytes.get(i + 1) {
+                        None => {
+                            self.pos = i + 1;
+                            return Err(self.error("unterminated escape"));
+                        }
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            let unit = self.hex4()?;
+                            self.code_point(unit)?
+                        }
+                        Some(_) => {
+                            self.pos = i + 1;
+                            return Err(self.error("invalid escape"));
+                        }
+                    };
+                    out.push(unescaped);
+                    i = self.pos;
+                    run = i;
+                }
+                Some(0..=0x1f) => {
+                    self.pos = i;
+                    return Err(self.error("control character in string"));
+                }
+                Some(_) => i += 1,
+            }
+        }
+    }
+
+    /// Validates a string without unescaping it; returns the text between the quotes.
+    fn raw_string(&mut self) -> Result<&'a str, JsonError> {
+        self.pos += 1; // opening quote
+        let start = self.pos;
+        let bytes = self.bytes;
+        loop {
+            match bytes.get(self.pos) {
+                None => return Err(self.error("unterminated string")),
+                Some(b'"') => {
+                    let raw = &self.src[start..self.pos];
+                    self.pos += 1;
+                    return Ok(raw);
+                }
+                Some(b'\\') => match bytes.get(self.pos + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 2,
+                    Some(b'u') => {
+                        self.pos += 2;
+                        self.hex4()?;
+                    }
+                    Some(_) => {
+                        self.pos += 1;
+                        return Err(self.error("invalid escape"));
+                    }
+                    None => return Err(self.error("unterminated escape")),
+                },
+                Some(0..=0x1f) => return Err(self.error("control character in string")),
+                Some(_) => self.pos += 1,
             }
         }
     }
@@ -535,5 +650,40 @@ mod tests {
         assert_eq!(Value::Number("120.0").as_u64(), Some(120));
         assert_eq!(Value::Number("1.5").as_u64(), None);
         assert_eq!(Value::Number("-3").as_u64(), None);
+        assert_eq!(Value::Number("1.2e1").as_u64(), Some(12));
+        let (members, raw) = parse_object_raw_string(
+            r#"{"data":"x","event":"e","data":"{\"a\":\"\u00e9\"}"}"#,
+            "data",
+        )
+        .unwrap();
+        assert_eq!(raw, Some(r#"{\"a\":\"\u00e9\"}"#));
+        assert_eq!(members.len(), 1);
+        let (members, raw) =
+            parse_object_raw_string(r#"{"data":"x","data":{"b":1}}"#, "data").unwrap();
+        assert_eq!(
+            (members[0].1.clone(), raw),
+            (Value::Object(r#"{"b":1}"#), None)
+        );
+        for bad in [
+            r#"{"data":"\x"}"#,
+            r#"{"data":"\u12"}"#,
+            "{\"data\":\"a\u{1}\"}",
+            r#"{"data":"a"} x"#,
+        ] {
+            assert!(
+                parse_object_raw_string(bad, "data").is_err(),
+                "accepted {bad:?}"
+            );
+        }
+        assert_eq!(Value::Number("12E-1").as_u64(), None);
+        assert_eq!(Value::Number("1200e-2").as_u64(), Some(12));
+        assert_eq!(Value::Number("-0").as_u64(), Some(0));
+        assert_eq!(Value::Number("0.000").as_u64(), Some(0));
+        assert_eq!(
+            Value::Number("18446744073709551615").as_u64(),
+            Some(u64::MAX)
+        );
+        assert_eq!(Value::Number("18446744073709551616").as_u64(), None);
+        assert_eq!(Value::Number("1e400").as_u64(), None);
     }
 }

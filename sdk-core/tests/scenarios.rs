@@ -94,6 +94,7 @@ fn payload_value(p: &Payload) -> Value {
     match p {
         Payload::None => Value::Null,
         Payload::Data(text) => json!({ "data": text }),
+        Payload::FrameData => json!("frame data"),
         Payload::Members => json!("members"),
         Payload::Member(m) => json!({"member": {"id": m.id, "info": m.info}}),
         Payload::StateChange { previous, current } => {

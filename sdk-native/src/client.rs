@@ -1030,7 +1030,8 @@ impl Driver {
             }
         }
         let data = match &dispatch.payload {
-            Payload::None => None,
+            // Only with `ClientConfig::data_by_reference`, which this client leaves off.
+            Payload::None | Payload::FrameData => None,
             Payload::Data(text) => Some(text.clone()),
             Payload::Members => channel.as_deref().and_then(|c| self.core.members(c)).map(|m| {
                 let list: Vec<serde_json::Value> = m.each().iter().map(member_json).collect();

@@ -192,7 +192,7 @@ impl Server {
             ));
         Router::new()
             .route("/", get(pages::chat))
-            .route("/js/pusher.js", get(pages::bundle))
+            .route("/js/{name}", get(pages::script))
             .route("/up", get(pages::up))
             .route("/metrics", get(pages::metrics))
             .route("/app/{key}", get(ws::upgrade))

@@ -32,7 +32,7 @@ struct Cli {
     /// A TOML file with organizations, apps, limits, webhooks and allowed origins.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Where the browser bundle (pusher.js) is served from.
+    /// Where `/js/pusher.js` and `/js/jquery.min.js` are served from (`cargo xtask dist` puts them there).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../npm/dist"))]
     static_dir: PathBuf,
 }

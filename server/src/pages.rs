@@ -16,8 +16,13 @@ const CHAT_PAGE: &str = include_str!("../../examples/chat/index.html");
 /// Session tokens on the demo page last this long.
 const PAGE_SESSION_SECS: u64 = 12 * 60 * 60;
 
-fn bundle_path(server: &Server) -> std::path::PathBuf {
-    server.config.static_dir.join("pusher.js")
+/// The scripts served under `/js/`, all from the static directory: the
+/// browser bundle and the jQuery copy the chat page's script uses (both put
+/// there by `cargo xtask dist`). Nothing else in that directory is served.
+const SCRIPTS: [&str; 2] = ["pusher.js", "jquery.min.js"];
+
+fn script_path(server: &Server, name: &str) -> std::path::PathBuf {
+    server.config.static_dir.join(name)
 }
 
 /// `GET /`: the chat page for the first app of its organization.
@@ -35,9 +40,12 @@ pub async fn chat(State(server): State<Arc<Server>>) -> Response {
     let mut claims = SessionClaims::new(&org.name, server.unix_secs(), PAGE_SESSION_SECS);
     let guest = format!("guest-{:06x}", rand::random::<u32>() & 0xff_ffff);
     claims.user_info = Some(serde_json::json!({ "name": guest }));
-    claims.sub = Some(guest);
+    claims.sub = Some(guest.clone());
     let token = jwt::encode_session(&claims, &org.secret_token);
-    let notice = if bundle_path(&server).exists() {
+    let notice = if SCRIPTS
+        .iter()
+        .all(|name| script_path(&server, name).exists())
+    {
         String::new()
     } else {
         "<p class=\"notice\">The browser bundle is not built yet, so this page cannot connect. \
@@ -49,31 +57,37 @@ pub async fn chat(State(server): State<Arc<Server>>) -> Response {
             .replace("{{APP_KEY}}", &app.config.key)
             .replace("{{ORG}}", &org.name)
             .replace("{{JWT}}", &token)
+            .replace("{{USER_ID}}", &guest)
             .replace("{{BUNDLE_NOTICE}}", &notice),
     )
     .into_response()
 }
 
-/// `GET /js/pusher.js`: the browser bundle, when built.
-pub async fn bundle(State(server): State<Arc<Server>>) -> Response {
-    let path = bundle_path(&server);
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => (
-            [(
-                header::CONTENT_TYPE,
-                "application/javascript; charset=utf-8",
-            )],
-            bytes,
+/// `GET /js/{name}`: one of [`SCRIPTS`], when built.
+pub async fn script(
+    State(server): State<Arc<Server>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    let javascript = [(
+        header::CONTENT_TYPE,
+        "application/javascript; charset=utf-8",
+    )];
+    if !SCRIPTS.contains(&name.as_str()) {
+        return (
+            StatusCode::NOT_FOUND,
+            javascript,
+            format!("/* No script {name:?} here: /js/ serves {SCRIPTS:?}. */\n"),
         )
-            .into_response(),
+            .into_response();
+    }
+    let path = script_path(&server, &name);
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => (javascript, bytes).into_response(),
         Err(_) => (
             StatusCode::NOT_FOUND,
-            [(
-                header::CONTENT_TYPE,
-                "application/javascript; charset=utf-8",
-            )],
+            javascript,
             format!(
-                "/* The browser bundle is not built ({} is missing): run `cargo xtask dist`. */\n",
+                "/* {name} is not built ({} is missing): run `cargo xtask dist`. */\n",
                 path.display()
             ),
         )

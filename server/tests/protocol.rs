@@ -523,4 +523,8 @@ async fn metrics_and_health() {
         "the chat page names the app"
     );
     assert!(!page.contains("{{"), "every placeholder is filled");
+    // /js/ serves the bundle and the page's jQuery, nothing else of its directory.
+    let (status, body) = server.get("/js/package.json").unwrap();
+    assert_eq!(status, 404);
+    assert!(body.contains("/js/ serves"), "{body}");
 }

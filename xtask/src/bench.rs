@@ -3,15 +3,16 @@
 //! Nothing is asserted: a budget missed is reported, not failed.
 //!
 //! Sections: publishers (ours vs the official Node and Python libraries,
-//! against the same server) and the native client (inbound rate, memory per
-//! subscribed channel). `--quick` runs each measurement once instead of three
-//! times.
+//! against the same server), the native client (inbound rate, memory per
+//! subscribed channel) and the browser client (our dist/pusher.js vs pusher-js
+//! 8.6 in headless Chromium: bundle size, inbound throughput, script tag to
+//! `connected`). `--quick` runs each measurement once instead of three times.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+use crate::dist::{self, target_dir};
 use crate::run::{self, Cmd};
 use crate::tools;
 
@@ -27,10 +28,6 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| run::root().join("target"), PathBuf::from)
 }
 
 fn start_server() -> Result<ServerProcess, String> {
@@ -233,6 +230,34 @@ pub fn run(args: &[String]) -> Result<(), String> {
     );
     summary.push(format!(
         "native client: {inbound:.0} inbound events/s; {per_channel:.0} bytes per subscribed channel"
+    ));
+
+    // The browser client: npm/bench/browser.mjs measures and prints a table and
+    // a last JSON line with the ratios; it starts its own server processes.
+    tools::ensure_apt(&["chromium"])?;
+    dist::build()?;
+    let out = Cmd::new("node")
+        .args(["bench/browser.mjs"])
+        .dir(run::root().join("npm"))
+        .env(
+            "PUSHER_LITE_SERVER",
+            target_dir().join("release/pusher-lite-server"),
+        )
+        .env("BENCH_RUNS", runs.to_string())
+        .output()?;
+    let (table, ratios) = out.trim_end().rsplit_once('\n').unwrap_or(("", out.trim()));
+    let _ = writeln!(
+        report,
+        "\n## Browser client: dist/pusher.js vs pusher-js 8.6\n"
+    );
+    let _ = writeln!(report, "```text\n{}\n```", table.trim());
+    let ratio = |key: &str| json_number(ratios, key).map(|v| format!("{v:.2}×"));
+    summary.push(format!(
+        "browser: gzip size {} pusher.min.js (budget ≤ 1×), {} pusher-with-encryption; inbound {} pusher-js (budget ≥ 1.5×); script tag to connected {} (budget ≤ 1×)",
+        ratio("gzip_vs_min")?,
+        ratio("gzip_vs_encryption")?,
+        ratio("throughput")?,
+        ratio("time_to_connected")?,
     ));
 
     let path = run::root().join("bench/report.md");

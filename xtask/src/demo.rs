@@ -1,7 +1,8 @@
-//! `cargo xtask demo`: build the server and the CLI, then run the server with
-//! the demo chat page until Ctrl-C. The server prints the URL and the
+//! `cargo xtask demo`: build the browser bundle, the server and the CLI, then
+//! run the server with the demo chat page until Ctrl-C. The server prints the URL and the
 //! credentials (and the environment for the `pusher-lite` CLI).
 
+use crate::dist;
 use crate::run::Cmd;
 
 /// Builds and starts the demo. Flags: `--port N`, `--host H` (passed on).
@@ -22,6 +23,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
         }
     }
+    // The chat page loads /js/pusher.js and /js/jquery.min.js from npm/dist.
+    dist::build()?;
     Cmd::new("cargo")
         .args([
             "build",

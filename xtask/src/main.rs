@@ -1,6 +1,7 @@
 //! `cargo xtask` — the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `cargo xtask test`: every check and test, every language (the one test command);
+//! - `cargo xtask dist`: the browser bundle `npm/dist/`;
 //! - `cargo xtask demo`: build everything and start the reference server with the chat page;
 //! - `cargo xtask bench`: measurements side by side with their anchors (`bench/report.md`).
 //!
@@ -9,6 +10,7 @@
 
 mod bench;
 mod demo;
+mod dist;
 mod run;
 mod test;
 mod tools;
@@ -20,6 +22,7 @@ usage: cargo xtask <command>
 
 commands:
   test    fmt check, clippy -D warnings, every test in every language, the wasm32 build
+  dist    build the browser bundle npm/dist/ (pusher.js, pusher.mjs, pusher.d.ts)
   demo    build the server and start it with the demo chat page (prints URL and credentials)
   bench   measurements side by side with pusher-js and the official libraries (--quick: one run)
 ";
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("demo") => demo::run(&args[1..]),
+        Some("dist") => dist::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

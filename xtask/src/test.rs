@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::dist;
 use crate::run::{self, Cmd};
 use crate::tools;
 
@@ -26,6 +27,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
         (
             "load check: 10,000 connections, presence churn, fan-out",
             &load,
+        ),
+        (
+            "browser toolchain: Chromium, ChromeDriver, wasm-bindgen, npm packages",
+            &browser_toolchain,
+        ),
+        ("browser bundle (cargo xtask dist)", &dist::build),
+        (
+            "browser glue tests in Chromium (wasm-bindgen-test)",
+            &wasm_glue_tests,
+        ),
+        (
+            "browser suites in Chromium against the server (Playwright)",
+            &browser_suites,
         ),
     ])
 }
@@ -61,7 +75,71 @@ fn clippy() -> Result<(), String> {
             "-D",
             "warnings",
         ])
+        .run()?;
+    // The browser crate's wasm-only code (its in-browser tests) too.
+    Cmd::new("cargo")
+        .args(["clippy", "-p", "pusher-lite-wasm", "--all-targets"])
+        .args(["--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])
         .run()
+}
+
+fn browser_toolchain() -> Result<(), String> {
+    tools::ensure_apt(&["chromium", "chromium-driver"])?;
+    tools::ensure_wasm_bindgen()?;
+    tools::ensure_npm("npm")?;
+    Ok(())
+}
+
+/// `sdk-wasm`'s own tests, compiled to wasm32 and run in headless Chromium.
+fn wasm_glue_tests() -> Result<(), String> {
+    let runner = tools::ensure_wasm_bindgen()?.with_file_name("wasm-bindgen-test-runner");
+    Cmd::new("cargo")
+        .args([
+            "test",
+            "-p",
+            "pusher-lite-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .dir(run::root().join("sdk-wasm"))
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .run()
+}
+
+/// The Playwright suites of `npm/test/`: the API-conformance suite (pusher-js
+/// and our bundle side by side), our client's own browser tests, and the Ex
+/// Pusher Lite chat page — all against the real server process.
+fn browser_suites() -> Result<(), String> {
+    let server = build_server(false)?;
+    Cmd::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args([
+            "test/conformance.test.mjs",
+            "test/api.test.mjs",
+            "test/chat.test.mjs",
+        ])
+        .dir(run::root().join("npm"))
+        .env("PUSHER_LITE_SERVER", server)
+        .run()
+}
+
+/// Builds the reference server (optimised when `release`); returns its binary.
+pub fn build_server(release: bool) -> Result<PathBuf, String> {
+    let profile = if release { "release" } else { "debug" };
+    Cmd::new("cargo")
+        .args(["build", "-p", "pusher-lite-server"])
+        .args(release.then_some("--release"))
+        .run()?;
+    let bin = dist::target_dir().join(profile).join("pusher-lite-server");
+    if bin.is_file() {
+        Ok(bin)
+    } else {
+        Err(format!(
+            "the reference server binary {} was not built: the browser suites run against the real server (issue #3); merge it in once it has its `pusher-lite-server` binary",
+            bin.display()
+        ))
+    }
 }
 
 fn rust_tests() -> Result<(), String> {

@@ -22,8 +22,43 @@ pub fn ensure_wasm_target() -> Result<(), String> {
         .run()
 }
 
+/// wasm-bindgen-cli at exactly the version of the `wasm-bindgen` crate in
+/// Cargo.lock (their versions must match). Installed without `--locked`: the
+/// CLI's own lockfile pins a crate version the registry may not have.
+pub fn ensure_wasm_bindgen() -> Result<PathBuf, String> {
+    let pkgid = Cmd::new("cargo")
+        .args(["pkgid", "-p", "wasm-bindgen"])
+        .output()?;
+    let version = pkgid
+        .trim()
+        .rsplit(['@', '#'])
+        .next()
+        .filter(|v| v.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .ok_or_else(|| format!("cannot read the wasm-bindgen version from {pkgid:?}"))?
+        .to_owned();
+    let bin = cargo_bin("wasm-bindgen");
+    let installed = Cmd::new(&bin)
+        .args(["--version"])
+        .output()
+        .unwrap_or_default();
+    if installed.split_whitespace().nth(1) != Some(version.as_str()) {
+        Cmd::new("cargo")
+            .args(["install", "wasm-bindgen-cli", "--version", &version])
+            .run()?;
+    }
+    Ok(bin)
+}
+
+/// `$CARGO_HOME/bin/{name}` (where `cargo install` puts binaries).
+fn cargo_bin(name: &str) -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"));
+    home.join("bin").join(name)
+}
+
 /// Debian packages, installed with apt when any is missing (one `apt-get update`).
-#[allow(dead_code)] // used by the browser and bindings suites as they land
 pub fn ensure_apt(packages: &[&str]) -> Result<(), String> {
     let missing: Vec<&str> = packages
         .iter()
@@ -55,7 +90,6 @@ pub fn ensure_apt(packages: &[&str]) -> Result<(), String> {
     apt(&install)
 }
 
-#[allow(dead_code)]
 fn is_root() -> bool {
     Cmd::new("id")
         .args(["-u"])

@@ -147,6 +147,12 @@ pub struct ClientConfig {
     pub session_token: Option<String>,
     /// Emit log lines at or above this level; `None` emits none.
     pub log_level: Option<LogLevel>,
+    /// The front end reads ordinary events' string `data` from the frame text it
+    /// passed to `handle_message` (with its own JSON parser): such events are
+    /// dispatched with [`Payload::FrameData`](super::Payload::FrameData) and the
+    /// data is never unescaped here. Protocol events, encrypted channels and the
+    /// connection's `message` event still carry their data.
+    pub data_by_reference: bool,
 }
 
 impl ClientConfig {
@@ -165,6 +171,7 @@ impl ClientConfig {
             random_seed: 0x5eed,
             session_token: None,
             log_level: None,
+            data_by_reference: false,
         }
     }
 }

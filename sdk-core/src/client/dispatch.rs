@@ -6,19 +6,18 @@
 //! a front end decides what "the same handler" means by the predicate it passes
 //! to `unbind`.
 
-use std::collections::BTreeMap;
-
-/// One routing table.
+/// One routing table. Event names are kept in a `Vec` in binding order: tables
+/// hold a handful of names, and a map type would cost the browser build kilobytes.
 #[derive(Debug, Clone)]
 pub struct Dispatcher<H> {
-    callbacks: BTreeMap<String, Vec<H>>,
+    callbacks: Vec<(String, Vec<H>)>,
     globals: Vec<H>,
 }
 
 impl<H> Default for Dispatcher<H> {
     fn default() -> Self {
         Dispatcher {
-            callbacks: BTreeMap::new(),
+            callbacks: Vec::new(),
             globals: Vec::new(),
         }
     }
@@ -27,11 +26,9 @@ impl<H> Default for Dispatcher<H> {
 impl<H> Dispatcher<H> {
     /// Calls `handler` for every `event`, after the handlers bound before it.
     pub fn bind(&mut self, event: &str, handler: H) {
-        match self.callbacks.get_mut(event) {
-            Some(list) => list.push(handler),
-            None => {
-                self.callbacks.insert(event.to_owned(), vec![handler]);
-            }
+        match self.callbacks.iter_mut().find(|(name, _)| name == event) {
+            Some((_, list)) => list.push(handler),
+            None => self.callbacks.push((event.to_owned(), vec![handler])),
         }
     }
 
@@ -44,25 +41,18 @@ impl<H> Dispatcher<H> {
     /// only the handlers `matches` accepts (every handler when `None`).
     /// `unbind(None, None)` clears all per-event bindings, as in pusher-js.
     pub fn unbind(&mut self, event: Option<&str>, mut matches: Option<&mut dyn FnMut(&H) -> bool>) {
-        let names: Vec<String> = match event {
-            Some(name) => vec![name.to_owned()],
-            None => self.callbacks.keys().cloned().collect(),
-        };
-        for name in names {
+        self.callbacks.retain_mut(|(name, list)| {
+            if event.is_some_and(|event| event != name) {
+                return true;
+            }
             match matches.as_deref_mut() {
-                None => {
-                    self.callbacks.remove(&name);
-                }
+                None => false,
                 Some(matches) => {
-                    if let Some(list) = self.callbacks.get_mut(&name) {
-                        list.retain(|h| !matches(h));
-                        if list.is_empty() {
-                            self.callbacks.remove(&name);
-                        }
-                    }
+                    list.retain(|h| !matches(h));
+                    !list.is_empty()
                 }
             }
-        }
+        });
     }
 
     /// Removes global handlers `matches` accepts, or all of them when `None`.
@@ -81,7 +71,10 @@ impl<H> Dispatcher<H> {
 
     /// Handlers bound to `event`, in binding order.
     pub fn handlers(&self, event: &str) -> &[H] {
-        self.callbacks.get(event).map_or(&[], Vec::as_slice)
+        self.callbacks
+            .iter()
+            .find(|(name, _)| name == event)
+            .map_or(&[], |(_, list)| list.as_slice())
     }
 
     /// Global handlers, in binding order.
@@ -91,7 +84,7 @@ impl<H> Dispatcher<H> {
 
     /// Whether anything would be called for `event`.
     pub fn is_listening(&self, event: &str) -> bool {
-        !self.globals.is_empty() || self.callbacks.contains_key(event)
+        !self.globals.is_empty() || self.callbacks.iter().any(|(name, _)| name == event)
     }
 }
 

@@ -2,8 +2,6 @@
 //! subscription starts with, updated by member_added/removed, and `me` taken
 //! from the list when the subscription succeeds.
 
-use std::collections::BTreeMap;
-
 use crate::frame::PresenceData;
 
 /// One member of a presence channel.
@@ -18,8 +16,8 @@ pub struct Member {
 /// The members of one presence channel.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Members {
-    entries: BTreeMap<String, (u64, Option<String>)>,
-    next_seq: u64,
+    /// `(id, info)` in insertion order (at most 100 members: a Vec is smallest).
+    entries: Vec<(String, Option<String>)>,
     count: u64,
     my_id: Option<String>,
     me: Option<Member>,
@@ -33,23 +31,41 @@ impl Members {
 
     /// The member with this id.
     pub fn get(&self, id: &str) -> Option<Member> {
-        self.entries.get(id).map(|(_, info)| Member {
-            id: id.to_owned(),
-            info: info.clone(),
-        })
+        self.entries
+            .iter()
+            .find(|(key, _)| key == id)
+            .map(|(_, info)| Member {
+                id: id.to_owned(),
+                info: info.clone(),
+            })
     }
 
     /// Every member, in the order a JavaScript object would list their ids
     /// (array-index-like ids ascending, then the rest in insertion order), so
     /// `each` visits members as pusher-js does.
     pub fn each(&self) -> Vec<Member> {
-        let mut all: Vec<(&String, &(u64, Option<String>))> = self.entries.iter().collect();
-        all.sort_by_key(|(id, (seq, _))| match array_index(id) {
-            Some(index) => (0, index, 0),
-            None => (1, 0, *seq),
-        });
-        all.into_iter()
-            .map(|(id, (_, info))| Member {
+        // Array-index ids first, ascending (an insertion sort: at most 100
+        // members, and no sort routine in the browser build), then the rest in
+        // insertion order.
+        let mut indexed: Vec<(u32, &(String, Option<String>))> = Vec::new();
+        let mut rest = Vec::new();
+        for entry in &self.entries {
+            match array_index(&entry.0) {
+                Some(index) => {
+                    let at = indexed
+                        .iter()
+                        .position(|(i, _)| *i > index)
+                        .unwrap_or(indexed.len());
+                    indexed.insert(at, (index, entry));
+                }
+                None => rest.push(entry),
+            }
+        }
+        indexed
+            .into_iter()
+            .map(|(_, entry)| entry)
+            .chain(rest)
+            .map(|(id, info)| Member {
                 id: id.clone(),
                 info: info.clone(),
             })
@@ -73,9 +89,10 @@ impl Members {
     pub(crate) fn on_subscription(&mut self, data: PresenceData) {
         self.entries.clear();
         for (id, info) in data.members {
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            self.entries.insert(id, (seq, info));
+            match self.entries.iter_mut().find(|(key, _)| *key == id) {
+                Some(entry) => entry.1 = info,
+                None => self.entries.push((id, info)),
+            }
         }
         self.count = data.count;
         self.me = self.my_id.as_deref().and_then(|id| self.get(id));
@@ -83,13 +100,11 @@ impl Members {
 
     /// Adds or updates a member; returns it as stored.
     pub(crate) fn add(&mut self, id: String, info: Option<String>) -> Member {
-        match self.entries.get_mut(&id) {
+        match self.entries.iter_mut().find(|(key, _)| *key == id) {
             Some(entry) => entry.1 = info.clone(),
             None => {
                 self.count += 1;
-                let seq = self.next_seq;
-                self.next_seq += 1;
-                self.entries.insert(id.clone(), (seq, info.clone()));
+                self.entries.push((id.clone(), info.clone()));
             }
         }
         Member { id, info }
@@ -97,7 +112,8 @@ impl Members {
 
     /// Removes a member; returns it if it was there.
     pub(crate) fn remove(&mut self, id: &str) -> Option<Member> {
-        let (_, info) = self.entries.remove(id)?;
+        let index = self.entries.iter().position(|(key, _)| key == id)?;
+        let (_, info) = self.entries.remove(index);
         self.count = self.count.saturating_sub(1);
         Some(Member {
             id: id.to_owned(),

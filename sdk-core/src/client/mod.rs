@@ -48,7 +48,7 @@ mod dispatch;
 mod members;
 mod output;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 pub use config::{ClientConfig, Endpoint, LogLevel, ReconnectPolicy};
 pub use dispatch::Dispatcher;
@@ -213,6 +213,7 @@ struct PendingDispatch {
     event: String,
     payload: Payload,
     routes: Vec<Route>,
+    from_frame: bool,
 }
 
 #[derive(Debug)]
@@ -240,7 +241,8 @@ pub struct Client<H> {
     global: Dispatcher<H>,
     connection: Dispatcher<H>,
     user: UserState<H>,
-    requests: BTreeMap<RequestId, PendingRequest>,
+    /// Authorization requests awaiting an answer (few at a time: a Vec is smallest).
+    requests: Vec<(RequestId, PendingRequest)>,
     queue: VecDeque<Queued<H>>,
 }
 
@@ -272,7 +274,7 @@ impl<H: Clone> Client<H> {
                 id: None,
                 server_channel: None,
             },
-            requests: BTreeMap::new(),
+            requests: Vec::new(),
             queue: VecDeque::new(),
         }
     }
@@ -282,6 +284,12 @@ impl<H: Clone> Client<H> {
     /// The configuration.
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// Changes which log lines are emitted (pusher-js lets `Pusher.logToConsole`
+    /// and `Pusher.log` be set at any time).
+    pub fn set_log_level(&mut self, level: Option<LogLevel>) {
+        self.config.log_level = level;
     }
 
     /// The connection state.
@@ -389,6 +397,7 @@ impl<H: Clone> Client<H> {
             payload: pending.payload,
             metadata,
             calls,
+            from_frame: pending.from_frame,
         }
     }
 
@@ -818,6 +827,9 @@ impl<H: Clone> Client<H> {
     }
 
     fn handle_frame(&mut self, now: u64, socket: SocketHandle, text: &str) {
+        if self.config.data_by_reference && self.route_by_reference(text) {
+            return;
+        }
         let frame = match Frame::decode(text) {
             Ok(frame) => frame,
             Err(e) => {
@@ -843,6 +855,28 @@ impl<H: Clone> Client<H> {
         if let Some(frame) = message_copy {
             self.emit_connection("message", Payload::Message(frame));
         }
+    }
+
+    /// Routes an ordinary event whose string data the front end reads from
+    /// `text` itself; `false` (nothing done) for anything that needs the data
+    /// here or does not decode, which then takes the full path.
+    fn route_by_reference(&mut self, text: &str) -> bool {
+        let Ok((frame, Some(_))) = Frame::decode_with_raw_data(text) else {
+            return false;
+        };
+        let needs_data = frame.event.starts_with(events::PUSHER_PREFIX)
+            || frame.event.starts_with(events::INTERNAL_PREFIX)
+            || frame
+                .channel
+                .as_deref()
+                .is_some_and(|c| ChannelKind::of(c) == ChannelKind::PrivateEncrypted)
+            || self.connection.is_listening("message")
+            || self.config.log_level == Some(LogLevel::Debug);
+        if needs_data {
+            return false;
+        }
+        self.route_event_with(frame, Some(Payload::FrameData));
+        true
     }
 
     fn handle_protocol_frame(&mut self, now: u64, socket: SocketHandle, frame: Frame) {
@@ -882,12 +916,7 @@ impl<H: Clone> Client<H> {
                         .data
                         .as_ref()
                         .map_or(Payload::None, |d| Payload::Data(d.as_text().to_owned()));
-                    self.emit_channel(
-                        &channel,
-                        events::SUBSCRIPTION_COUNT,
-                        payload,
-                        Some(Metadata::default()),
-                    );
+                    self.emit_channel(&channel, events::SUBSCRIPTION_COUNT, payload, None);
                 }
             }
             ServerMessage::MemberAdded { channel, member } => {
@@ -955,12 +984,21 @@ impl<H: Clone> Client<H> {
     /// Delivers an ordinary (or unhandled protocol) event to its channel and to
     /// the global handlers, in pusher-js's order.
     fn route_event(&mut self, frame: Frame) {
+        self.route_event_with(frame, None);
+    }
+
+    /// Routes an event; `by_reference` is its payload when the data stayed in
+    /// the frame's text.
+    fn route_event_with(&mut self, mut frame: Frame, by_reference: Option<Payload>) {
         let internal = frame.event.starts_with(events::INTERNAL_PREFIX);
         let protocol = internal || frame.event.starts_with(events::PUSHER_PREFIX);
-        let payload = frame
-            .data
-            .as_ref()
-            .map_or(Payload::None, |d| Payload::Data(d.as_text().to_owned()));
+        let data = frame.data.take();
+        // The data moves into the payload (no copy: this runs for every event).
+        let payload = |data: Option<Data>| match (by_reference, data) {
+            (Some(payload), _) => payload,
+            (None, Some(Data::String(text) | Data::Json(text))) => Payload::Data(text),
+            (None, None) => Payload::None,
+        };
         let mut routes = Vec::with_capacity(2);
         let mut source = Target::Global;
         if let Some(channel) = &frame.channel {
@@ -978,15 +1016,15 @@ impl<H: Clone> Client<H> {
                     });
                 }
                 if !routes.is_empty() {
-                    self.push_dispatch(Target::User, frame.event, payload, routes);
+                    self.push_frame_dispatch(Target::User, frame.event, payload(data), routes);
                 }
                 return;
             }
             if let Some(index) = self.channels.iter().position(|c| &c.name == channel) {
                 let ch = &self.channels[index];
                 if ch.kind == ChannelKind::PrivateEncrypted && !protocol {
-                    let text = frame.data.as_ref().map_or("", Data::as_text).to_owned();
-                    self.deliver_encrypted(index, &frame.event, &text);
+                    let text = data.as_ref().map_or("", Data::as_text);
+                    self.deliver_encrypted(index, &frame.event, text);
                 } else if !internal {
                     let metadata = match ch.kind {
                         ChannelKind::Presence => Metadata {
@@ -1009,7 +1047,7 @@ impl<H: Clone> Client<H> {
             });
         }
         if !routes.is_empty() {
-            self.push_dispatch(source, frame.event, payload, routes);
+            self.push_frame_dispatch(source, frame.event, payload(data), routes);
         }
     }
 
@@ -1057,12 +1095,7 @@ impl<H: Clone> Client<H> {
             }
             None => data.map_or(Payload::None, |d| Payload::Data(d.as_text().to_owned())),
         };
-        self.emit_channel(
-            channel,
-            events::SUBSCRIPTION_SUCCEEDED,
-            payload,
-            Some(Metadata::default()),
-        );
+        self.emit_channel(channel, events::SUBSCRIPTION_SUCCEEDED, payload, None);
     }
 
     // ----- encrypted channels ------------------------------------------------------
@@ -1245,7 +1278,7 @@ impl<H: Clone> Client<H> {
         request: RequestId,
         result: Result<ChannelAuthorization, AuthFailure>,
     ) {
-        let Some(pending) = self.requests.remove(&request) else {
+        let Some(pending) = self.take_request(request) else {
             return;
         };
         let (channel, socket_id, reauthorize) = match pending {
@@ -1414,14 +1447,16 @@ impl<H: Clone> Client<H> {
         event: &str,
         data: Option<Data>,
     ) -> Result<bool, ClientError> {
-        if event.starts_with(events::PUSHER_PREFIX) || event.starts_with(events::INTERNAL_PREFIX) {
-            return Err(ClientError::BadEventName(format!(
-                "Event '{event}' uses a reserved prefix"
-            )));
-        }
+        // Without a token, pusher-js's check and message; with one, any name
+        // that is not reserved.
         if self.config.session_token.is_none() && !event.starts_with(events::CLIENT_PREFIX) {
             return Err(ClientError::BadEventName(format!(
                 "Event '{event}' does not start with 'client-'"
+            )));
+        }
+        if event.starts_with(events::PUSHER_PREFIX) || event.starts_with(events::INTERNAL_PREFIX) {
+            return Err(ClientError::BadEventName(format!(
+                "Event '{event}' uses a reserved prefix"
             )));
         }
         if ChannelKind::of(channel) == ChannelKind::PrivateEncrypted {
@@ -1492,7 +1527,7 @@ impl<H: Clone> Client<H> {
         request: RequestId,
         result: Result<UserAuthentication, AuthFailure>,
     ) {
-        let Some(PendingRequest::User { socket_id }) = self.requests.remove(&request) else {
+        let Some(PendingRequest::User { socket_id }) = self.take_request(request) else {
             return;
         };
         if self.user.request != Some(request)
@@ -1572,10 +1607,15 @@ impl<H: Clone> Client<H> {
         }
     }
 
+    fn take_request(&mut self, request: RequestId) -> Option<PendingRequest> {
+        let index = self.requests.iter().position(|(id, _)| *id == request)?;
+        Some(self.requests.remove(index).1)
+    }
+
     fn new_request(&mut self, pending: PendingRequest) -> RequestId {
         self.next_request += 1;
         let id = RequestId(self.next_request);
-        self.requests.insert(id, pending);
+        self.requests.push((id, pending));
         id
     }
 
@@ -1596,6 +1636,26 @@ impl<H: Clone> Client<H> {
             event,
             payload,
             routes,
+            from_frame: false,
+        }));
+    }
+
+    /// As [`push_dispatch`](Self::push_dispatch), for a payload that is the
+    /// inbound frame's own `data`.
+    fn push_frame_dispatch(
+        &mut self,
+        source: Target,
+        event: String,
+        payload: Payload,
+        routes: Vec<Route>,
+    ) {
+        let from_frame = matches!(payload, Payload::Data(_) | Payload::FrameData);
+        self.queue.push_back(Queued::Dispatch(PendingDispatch {
+            source,
+            event,
+            payload,
+            routes,
+            from_frame,
         }));
     }
 
@@ -1628,7 +1688,19 @@ impl<H: Clone> Client<H> {
     }
 
     fn emit_error(&mut self, error: ErrorInfo) {
-        self.log(LogLevel::Warn, || format!("connection error: {error:?}"));
+        self.log(LogLevel::Warn, || {
+            let (kind, code, message) = match &error {
+                ErrorInfo::Pusher { code, message } => ("PusherError", *code, message),
+                ErrorInfo::WebSocketClose { code, message } => ("WebSocketError", *code, message),
+                ErrorInfo::WebSocketTransport { message } => ("WebSocketError", None, message),
+                ErrorInfo::MessageParse { message, .. } => ("MessageParseError", None, message),
+                ErrorInfo::Handshake { message } => ("HandshakeError", None, message),
+            };
+            match code {
+                Some(code) => format!("connection error: {kind} {code} {message}"),
+                None => format!("connection error: {kind} {message}"),
+            }
+        });
         self.emit_connection("error", Payload::Error(error));
     }
 

@@ -110,6 +110,10 @@ pub enum Payload {
     None,
     /// Event data: parse it as JSON if you can, else use the text (pusher-js's rule).
     Data(String),
+    /// Event data left in the frame given to `handle_message` (only with
+    /// [`ClientConfig::data_by_reference`](super::ClientConfig::data_by_reference)):
+    /// its `data` member is a JSON string; parse that string's content as for `Data`.
+    FrameData,
     /// A presence channel's members (`pusher:subscription_succeeded`); read them
     /// with [`Client::members`](super::Client::members).
     Members,
@@ -180,6 +184,12 @@ pub struct Dispatch<H> {
     pub metadata: Option<Metadata>,
     /// Handlers resolved when this was polled, in the order to call them.
     pub calls: Vec<Call<H>>,
+    /// The payload is the `data` member of the frame given to the
+    /// `handle_message` call that produced this event (`Payload::Data` taken
+    /// verbatim from it, or `Payload::FrameData`). A front end that kept that
+    /// frame's text may read the value from it with its own JSON parser (the
+    /// browser does, to keep the data out of WebAssembly memory round trips).
+    pub from_frame: bool,
 }
 
 /// What the front end must do next.

@@ -1,0 +1,169 @@
+// The browser part of `cargo xtask bench`: our dist/pusher.js side by side with
+// the official pusher-js 8.6, in one run, reported as ratios (never asserted).
+//
+// 1. size: raw, gzip -9 and brotli of dist/pusher.js, pusher.min.js and
+//    pusher-with-encryption.min.js (ours includes encryption);
+// 2. inbound throughput: events/s reaching a JS callback, same Chromium, same
+//    server, same feed (the page subscribes to 100 channels; the publisher
+//    triggers each event on all of them). "burst": the feed is published while
+//    the page's main thread is busy, and the rate counts from when it is free,
+//    so it measures the client; "streamed": the rate as events arrive;
+// 3. time from the <script> tag to `connected` (median of fresh pages).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { Server, startApp, launchBrowser, npmDir, CLIENTS } from '../test/support/env.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
+const CHANNELS = 100;
+const EVENTS = Number(process.env.BENCH_EVENTS || 200) * CHANNELS;
+const BUSY_MS = Number(process.env.BENCH_BUSY_MS || 5000);
+
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+// ----- 1. size ---------------------------------------------------------------------------------
+
+function sizes(file) {
+  const data = readFileSync(file);
+  return {
+    raw: data.length,
+    gzip: gzipSync(data, { level: 9 }).length,
+    brotli: brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+const web = join(npmDir, 'node_modules/pusher-js/dist/web');
+const size = {
+  ours: sizes(join(npmDir, 'dist/pusher.js')),
+  min: sizes(join(web, 'pusher.min.js')),
+  enc: sizes(join(web, 'pusher-with-encryption.min.js')),
+};
+
+// ----- 2. and 3. in the browser --------------------------------------------------------------------
+
+const server = await Server.start();
+const app = await startApp(server);
+const browser = await launchBrowser();
+const publisher = server.publisher();
+
+async function throughput(client, burst) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${app.url}/page?client=${client}`);
+  await page.evaluate(async (channels) => {
+    const p = connect();
+    window.got = 0;
+    window.first = 0;
+    window.last = 0;
+    const onEvent = (data) => {
+      if (window.got++ === 0) window.first = performance.now();
+      window.last = performance.now();
+      window.sum = (window.sum || 0) + data.n; // the callback really reads the payload
+    };
+    for (let i = 0; i < channels; i++) p.subscribe(`bench-${i}`).bind('tick', onEvent);
+    await until(() => p.allChannels().every((c) => c.subscribed), 20000);
+  }, CHANNELS);
+  // The page's main thread is kept busy while the feed is published, so the
+  // events wait in the browser and the count measures the client, not the feed.
+  if (burst) {
+    await page.evaluate((busy) => {
+      setTimeout(() => {
+        const end = performance.now() + busy;
+        while (performance.now() < end);
+        window.unblocked = performance.now();
+      }, 0);
+    }, BUSY_MS);
+  }
+  const names = Array.from({ length: CHANNELS }, (_, i) => `bench-${i}`);
+  const payload = { text: 'The quick brown fox jumps over the lazy dog', tags: ['a', 'b', 'c'], nested: { ok: true } };
+  const batches = EVENTS / CHANNELS;
+  let next = 0;
+  const start = Date.now();
+  const worker = async () => {
+    while (next < batches) {
+      const n = next++;
+      await publisher.trigger(names, 'tick', { ...payload, n });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const publishing = Date.now() - start;
+  await page.waitForFunction((total) => window.got >= total, EVENTS, { timeout: 120000 });
+  const { first, last, got, unblocked } = await page.evaluate(() => ({
+    first: window.first,
+    last: window.last,
+    got: window.got,
+    unblocked: window.unblocked,
+  }));
+  await context.close();
+  if (burst && (unblocked === undefined || first < unblocked || publishing > BUSY_MS - 500)) {
+    throw new Error(`the feed took ${publishing} ms to publish, too close to the page's busy ${BUSY_MS} ms`);
+  }
+  return burst ? (got / (last - unblocked)) * 1000 : ((got - 1) / (last - first)) * 1000;
+}
+
+async function timeToConnected(client) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${app.url}/connect-page?client=${client}`);
+  await page.waitForFunction(() => window.t1 !== undefined, null, { timeout: 20000 });
+  const ms = await page.evaluate(() => window.t1 - window.t0);
+  await context.close();
+  return ms;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const clients = Object.keys(CLIENTS); // pusher-js, pusher-lite
+const rate = {};
+const streamed = {};
+const connect = {};
+for (const client of clients) {
+  rate[client] = [];
+  streamed[client] = [];
+  connect[client] = [];
+}
+// Interleaved, so both clients see the same machine load.
+for (let round = 0; round < 3; round++) {
+  for (const client of clients) {
+    rate[client].push(await throughput(client, true));
+    streamed[client].push(await throughput(client, false));
+  }
+}
+for (let round = 0; round < ROUNDS; round++) {
+  for (const client of clients) connect[client].push(await timeToConnected(client));
+}
+
+await browser.close();
+await app.close();
+await server.stop();
+
+// ----- report ----------------------------------------------------------------------------------------
+
+const row = (name, s) => `  ${name.padEnd(44)} ${fmt(s.raw).padStart(9)} ${fmt(s.gzip).padStart(9)} ${fmt(s.brotli).padStart(9)}`;
+console.log('\nbrowser bundle size (bytes)                          raw   gzip -9    brotli');
+console.log(row('dist/pusher.js (ours, encryption included)', size.ours));
+console.log(row('pusher-js 8.6 pusher.min.js', size.min));
+console.log(row('pusher-js 8.6 pusher-with-encryption.min.js', size.enc));
+
+const ours = 'pusher-lite';
+const theirs = 'pusher-js';
+const rateOurs = median(rate[ours]);
+const rateTheirs = median(rate[theirs]);
+console.log(`\ninbound throughput (events/s to a JS callback, ${fmt(EVENTS)} events over ${CHANNELS} channels, median of 3)`);
+console.log(`  burst (events queued while the page was busy): ours ${fmt(rateOurs)}   pusher-js ${fmt(rateTheirs)}`);
+console.log(`  streamed (as the server sends them):           ours ${fmt(median(streamed[ours]))}   pusher-js ${fmt(median(streamed[theirs]))}`);
+const connOurs = median(connect[ours]);
+const connTheirs = median(connect[theirs]);
+console.log(`\nscript tag to 'connected' (ms, median of ${ROUNDS} fresh pages)`);
+console.log(`  ours ${fmt(connOurs, 1)}   pusher-js ${fmt(connTheirs, 1)}`);
+
+console.log('\nratios (ours / pusher-js)                                     budget');
+console.log(`  gzip size vs pusher.min.js                 ${fmt(size.ours.gzip / size.min.gzip, 2).padStart(6)}   <= 1.00`);
+console.log(`  gzip size vs pusher-with-encryption.min.js ${fmt(size.ours.gzip / size.enc.gzip, 2).padStart(6)}`);
+console.log(`  inbound throughput (burst)                 ${fmt(rateOurs / rateTheirs, 2).padStart(6)}   >= 1.50`);
+console.log(`  inbound throughput (streamed)              ${fmt(median(streamed[ours]) / median(streamed[theirs]), 2).padStart(6)}`);
+console.log(`  time to connected                          ${fmt(connOurs / connTheirs, 2).padStart(6)}   <= 1.00`);

@@ -1,0 +1,197 @@
+// Browser tests of what only our client has or promises: the script-tag
+// contract, the ES module build, the module-loader registration the Ex Pusher
+// Lite pages rely on, logging, PusherLite's options, errors, the TypeScript
+// types. Headless Chromium, the real server.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { APP, Server, startApp, launchBrowser, openPage, npmDir } from './support/env.mjs';
+
+let server;
+let app;
+let browser;
+
+before(async () => {
+  server = await Server.start();
+  app = await startApp(server);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+  await server?.stop();
+});
+
+async function withPage(path, fn) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    if (path) await page.goto(`${app.url}${path}`);
+    await fn(page);
+    assert.deepEqual(errors, [], 'errors on the page');
+  } finally {
+    await context.close();
+  }
+}
+
+test('script tag in <head>: the constructor returns at once and the next line can subscribe and bind', async () => {
+  await withPage(`/pages/inline.html?port=${server.port}`, async (page) => {
+    await page.waitForFunction(() => window.events.includes('subscribed'));
+    const events = await page.evaluate(() => window.events);
+    assert.deepEqual(events, ['constructed:connecting', 'connected', 'subscribed']);
+  });
+});
+
+test('ES module build: import Pusher and named exports, no globals', async () => {
+  await withPage(`/pages/module.html?port=${server.port}`, async (page) => {
+    await page.waitForFunction(() => window.events && window.events.includes('subscribed'));
+    assert.deepEqual(await page.evaluate(() => window.events), ['function', 'function', 'undefined', 'subscribed']);
+  });
+});
+
+for (const loader of ['none', 'amd', 'brunch', 'other']) {
+  test(`require("pusher_lite").default with ${loader === 'none' ? 'no module loader' : `a ${loader} loader`} on the page`, async () => {
+    await withPage(`/pages/loaders.html?loader=${loader}`, async (page) => {
+      assert.equal(await page.evaluate(() => window.result), true);
+    });
+  });
+}
+
+test('errors are Error subclasses with pusher-js names', async () => {
+  await withPage(null, async (page) => {
+    await page.goto(`${app.url}/page?client=pusher-lite`);
+    const names = await page.evaluate(() => {
+      const p = connect();
+      const out = [];
+      const attempt = (fn) => {
+        try {
+          fn();
+          out.push('no error');
+        } catch (e) {
+          out.push([e.name, e instanceof Error, typeof Pusher[e.name] === 'function' && e instanceof Pusher[e.name]]);
+        }
+      };
+      attempt(() => p.subscribe('#reserved'));
+      attempt(() => p.subscribe('public-x').trigger('no-prefix', {}));
+      attempt(() => p.subscribe('private-encrypted-x').trigger('client-x', {}));
+      attempt(() => new Pusher('key'));
+      return out;
+    });
+    assert.deepEqual(names, [
+      ['BadChannelName', true, true],
+      ['BadEventName', true, true],
+      ['UnsupportedFeature', true, true],
+      ['Error', true, false],
+    ]);
+  });
+});
+
+test('Pusher.log and Pusher.logToConsole, switched on and off at any time', async () => {
+  await withPage(null, async (page) => {
+    const consoleLines = [];
+    page.on('console', (m) => consoleLines.push(m.text()));
+    await page.goto(`${app.url}/page?client=pusher-lite`);
+    const logged = await page.evaluate(async () => {
+      const p = connect();
+      await until(() => p.connection.state === 'connected');
+      const lines = [];
+      Pusher.log = (m) => lines.push(m);
+      p.subscribe('public-log');
+      await until(() => p.channel('public-log').subscribed);
+      Pusher.log = undefined;
+      const count = lines.length;
+      p.subscribe('public-log-2');
+      await until(() => p.channel('public-log-2').subscribed);
+      Pusher.logToConsole = true;
+      p.subscribe('public-log-3');
+      await until(() => p.channel('public-log-3').subscribed);
+      Pusher.logToConsole = false;
+      return { count, after: lines.length, strings: lines.every((l) => l.startsWith('Pusher : ')) };
+    });
+    assert.ok(logged.count > 0, 'Pusher.log got lines');
+    assert.equal(logged.after, logged.count, 'no lines after Pusher.log was unset');
+    assert.ok(logged.strings);
+    assert.ok(consoleLines.some((l) => l.startsWith('Pusher : ') && l.includes('public-log-3')), 'logToConsole writes to the console');
+  });
+});
+
+test('WebSocket is the only transport: other transports are ignored with a log line; none left means failed', async () => {
+  await withPage(null, async (page) => {
+    await page.goto(`${app.url}/page?client=pusher-lite`);
+    const result = await page.evaluate(async () => {
+      const lines = [];
+      Pusher.log = (m) => lines.push(m);
+      const p = connect({ enabledTransports: ['xhr_polling'] });
+      await until(() => p.connection.state === 'failed');
+      const q = connect({ enabledTransports: ['ws', 'sockjs'] });
+      await until(() => q.connection.state === 'connected');
+      Pusher.log = undefined;
+      return lines.filter((l) => l.includes('not supported')).length;
+    });
+    assert.equal(result, 2);
+  });
+});
+
+test('PusherLite: options checked, host:port parsed, subscriptions carry the session JWT', async () => {
+  await withPage(null, async (page) => {
+    const sockets = [];
+    page.on('websocket', (ws) => {
+      const entry = { url: ws.url(), sent: [] };
+      sockets.push(entry);
+      ws.on('framesent', (f) => entry.sent.push(String(f.payload)));
+    });
+    await page.goto(`${app.url}/page?client=pusher-lite`);
+    const errors = await page.evaluate((port) => {
+      const out = [];
+      for (const opts of [{}, { jwt: 'x' }]) {
+        try {
+          new PusherLite('app-key', opts);
+        } catch (e) {
+          out.push(e.message);
+        }
+      }
+      const lite = (window.lite = new PusherLite('app-key', { host: `127.0.0.1:${port}`, jwt: 'h.eyJzdWIiOiJyb2JvdCJ9.s', uniqueUserId: 'robot' }));
+      lite.subscribe('general').bind('new_message', () => {});
+      lite.joinAll();
+      return out;
+    }, server.port);
+    assert.deepEqual(errors, ['must set a valid authenticated JWT', 'must set a unique identifier for this client']);
+    await page.waitForFunction(() => window.lite.connection.state === 'connected');
+    await page.waitForTimeout(200);
+    const [socket] = sockets;
+    assert.match(socket.url, new RegExp(`^ws://127\\.0\\.0\\.1:${server.port}/app/${APP.key}\\?protocol=7&client=js&version=[\\d.]+&flash=false$`));
+    const subscribe = socket.sent.map((t) => JSON.parse(t)).find((m) => m.event === 'pusher:subscribe');
+    assert.deepEqual(subscribe.data, { auth: 'h.eyJzdWIiOiJyb2JvdCJ9.s', channel: 'general' });
+  });
+});
+
+test('TypeScript: the whole API type-checks against dist/pusher.d.ts (strict)', () => {
+  const tsc = join(npmDir, 'node_modules/.bin/tsc');
+  execFileSync(tsc, ['--noEmit', '-p', join(npmDir, 'test/types/tsconfig.json')], { stdio: 'pipe' });
+});
+
+test('browser offline: a ping goes out at once (a dead socket shows within pongTimeout); online again: still connected', async () => {
+  await withPage(null, async (page) => {
+    const sent = [];
+    page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push({ at: Date.now(), text: String(f.payload) })));
+    await page.goto(`${app.url}/page?client=pusher-lite`);
+    await page.evaluate(async () => {
+      window.p = connect({ activityTimeout: 60000 });
+      await until(() => p.connection.state === 'connected');
+    });
+    const before = sent.length;
+    const wentOffline = Date.now();
+    await page.context().setOffline(true);
+    await page.waitForTimeout(300);
+    const pings = sent.slice(before).filter((f) => JSON.parse(f.text).event === 'pusher:ping');
+    assert.equal(pings.length, 1, 'one ping on going offline');
+    assert.ok(pings[0].at - wentOffline < 300);
+    await page.context().setOffline(false);
+    await page.waitForFunction(() => window.p.connection.state === 'connected');
+  });
+});

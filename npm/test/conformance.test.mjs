@@ -1,0 +1,504 @@
+// The API-conformance suite. Every scenario runs twice against the same real
+// server, in headless Chromium: once with the official pusher-js 8.6
+// (pusher-with-encryption build) and once with our dist/pusher.js, on the same
+// page. Each run records what the page's handlers observed; the test asserts the
+// scenario's own expectations on both records (so a scenario that pusher-js
+// itself fails is a broken scenario, not a pass) and that the records are equal.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Server, startApp, launchBrowser, openPage } from './support/env.mjs';
+
+let server;
+let app;
+let browser;
+
+before(async () => {
+  server = await Server.start();
+  app = await startApp(server);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+  await server?.stop();
+});
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Runs `scenario` with each client and compares.
+function conformance(name, scenario, check) {
+  test(name, async () => {
+    const records = {};
+    for (const client of ['pusher-js', 'pusher-lite']) {
+      const page = await openPage(browser, app, client);
+      try {
+        await scenario(page, server.publisher());
+        records[client] = await page.evaluate(() => window.rec);
+        assert.deepEqual(page.errors, [], `${client}: errors on the page`);
+      } finally {
+        await page.context().close();
+      }
+      check(records[client], client);
+    }
+    assert.deepEqual(records['pusher-lite'], records['pusher-js'], 'our client observes what pusher-js observes');
+  });
+}
+
+const find = (rec, name) => rec.filter((entry) => entry[0] === name);
+
+// ----- connection ------------------------------------------------------------------------------
+
+conformance(
+  'connection states, socket_id, disconnect and connect again',
+  async (page) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect());
+      note('after constructor', p.connection.state);
+      p.connection.bind('state_change', recorder('state_change'));
+      p.connection.bind('connected', recorder('connected'));
+      p.connection.bind('disconnected', recorder('disconnected'));
+      await until(() => p.connection.state === 'connected');
+      note('socket_id', p.connection.socket_id);
+      p.disconnect();
+      await until(() => p.connection.state === 'disconnected');
+      p.connect();
+      await until(() => p.connection.state === 'connected');
+      note('final', p.connection.state);
+    });
+  },
+  (rec) => {
+    assert.deepEqual(rec[0], ['after constructor', 'connecting']);
+    assert.deepEqual(find(rec, 'connected')[0], ['connected', 1, { socket_id: '<socket_id>' }]);
+    assert.deepEqual(find(rec, 'state_change').map((e) => e[2].current), ['connected', 'disconnected', 'connecting', 'connected']);
+    assert.deepEqual(find(rec, 'disconnected'), [['disconnected', 0]]);
+  },
+);
+
+conformance(
+  'an unknown app key is refused (4001): error event, then disconnected',
+  async (page) => {
+    await page.evaluate(async () => {
+      const p = connect({}, 'no-such-key');
+      p.connection.bind('state_change', (s) => note('state', s.current));
+      p.connection.bind('error', (e) => note('error', e.type, e.error && e.error.type, e.error && e.error.data && e.error.data.code));
+      await until(() => p.connection.state === 'disconnected');
+      await new Promise((r) => setTimeout(r, 1500)); // no reconnect follows
+      note('final', p.connection.state);
+    });
+  },
+  (rec) => {
+    assert.deepEqual(find(rec, 'error'), [['error', 'WebSocketError', 'PusherError', 4001]]);
+    assert.deepEqual(rec.at(-1), ['final', 'disconnected']);
+  },
+);
+
+// ----- public channels and payloads ------------------------------------------------------------------
+
+conformance(
+  'public channel: subscription, bind, bind_global, payload parsing, metadata',
+  async (page, publisher) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect());
+      const ch = p.subscribe('public-1');
+      note('same object', p.subscribe('public-1') === ch, p.channel('public-1') === ch);
+      note('pending', ch.subscribed, ch.subscriptionPending);
+      ch.bind('pusher:subscription_succeeded', recorder('succeeded'));
+      for (const e of ['obj', 'text', 'num', 'json-text']) ch.bind(e, recorder(e));
+      ch.bind_global(recorder('channel global'));
+      p.bind('obj', recorder('pusher bind'));
+      p.bind_global(recorder('pusher global'));
+      await until(() => ch.subscribed);
+      note('subscribed', ch.subscribed, ch.subscriptionPending);
+    });
+    await publisher.trigger('public-1', 'obj', { a: 1, b: [true, null], c: 'é' });
+    await publisher.trigger('public-1', 'text', 'not json');
+    await publisher.trigger('public-1', 'num', 42);
+    await publisher.trigger('public-1', 'json-text', '{"x":1}');
+    await page.evaluate(() => until(() => rec.some((e) => e[0] === 'json-text')));
+  },
+  (rec) => {
+    assert.deepEqual(rec[0], ['same object', true, true]);
+    assert.deepEqual(find(rec, 'obj'), [['obj', 2, { a: 1, b: [true, null], c: 'é' }, {}]]);
+    assert.deepEqual(find(rec, 'text'), [['text', 2, 'not json', {}]]);
+    assert.deepEqual(find(rec, 'num'), [['num', 2, 42, {}]]);
+    assert.deepEqual(find(rec, 'json-text'), [['json-text', 2, { x: 1 }, {}]]);
+    assert.deepEqual(find(rec, 'pusher bind'), [['pusher bind', 1, { a: 1, b: [true, null], c: 'é' }]]);
+    assert.equal(find(rec, 'pusher global').length, 4);
+    assert.ok(find(rec, 'channel global').some((e) => e[2] === 'pusher:subscription_succeeded'));
+  },
+);
+
+conformance(
+  'channel API: channel(), allChannels(), unsubscribe, reserved names',
+  async (page) => {
+    await page.evaluate(async () => {
+      const p = connect();
+      await until(() => p.connection.state === 'connected');
+      p.subscribe('public-a');
+      p.subscribe('private-b');
+      note('all', p.allChannels().map((c) => c.name).sort());
+      note('unknown', p.channel('nope'));
+      try {
+        p.subscribe('#server-to-user-x');
+      } catch (e) {
+        note('bad name', e instanceof Error, e.message);
+      }
+      await until(() => p.channel('public-a').subscribed && p.channel('private-b').subscribed);
+      p.unsubscribe('public-a');
+      note('after unsubscribe', p.channel('public-a'), p.allChannels().map((c) => c.name));
+      const again = p.subscribe('public-a');
+      note('subscribed again', again.subscribed, again.subscriptionPending);
+      await until(() => again.subscribed);
+      // Unsubscribing while the subscription is pending cancels it once it succeeds.
+      const c = p.subscribe('public-c');
+      p.unsubscribe('public-c');
+      note('cancelled', c.subscriptionPending, c.subscriptionCancelled, !!p.channel('public-c'));
+      await until(() => !p.channel('public-c'));
+      note('gone', p.channel('public-c'));
+    });
+  },
+  (rec) => {
+    assert.deepEqual(rec[0], ['all', ['private-b', 'public-a']]);
+    assert.deepEqual(rec[1], ['unknown', '<undefined>']);
+    assert.deepEqual(rec[2], ['bad name', true, 'Cannot create a channel with name "#server-to-user-x".']);
+    assert.deepEqual(rec[3], ['after unsubscribe', '<undefined>', ['private-b']]);
+    assert.deepEqual(find(rec, 'cancelled'), [['cancelled', true, true, true]]);
+  },
+);
+
+// ----- auth -----------------------------------------------------------------------------------------
+
+conformance(
+  'private channel: auth endpoint with params, headers and their providers',
+  async (page) => {
+    app.requests.length = 0;
+    await page.evaluate(async () => {
+      const p = connect({
+        channelAuthorization: {
+          endpoint: '/pusher/auth',
+          transport: 'ajax',
+          params: { user: 'dave' },
+          headers: { 'X-Static': 's' },
+          paramsProvider: () => ({ extra: 'p v' }),
+          headersProvider: () => ({ 'X-Dynamic': 'd' }),
+        },
+      });
+      const ch = p.subscribe('private-auth');
+      ch.bind('pusher:subscription_succeeded', recorder('succeeded'));
+      await until(() => ch.subscribed);
+      // The legacy options reach the same endpoint.
+      const legacy = connect({ channelAuthorization: undefined, authEndpoint: '/pusher/auth', auth: { params: { user: 'erin' }, headers: { 'X-Static': 'legacy' } } });
+      const ch2 = legacy.subscribe('private-legacy');
+      await until(() => ch2.subscribed);
+      note('legacy subscribed', ch2.subscribed);
+    });
+    const requests = app.requests.map((r) => ({ ...r, body: r.body.replace(/socket_id=[\d.]+/, 'socket_id=ID') }));
+    await page.evaluate((r) => note('requests', r), requests);
+  },
+  (rec) => {
+    assert.deepEqual(find(rec, 'succeeded'), [['succeeded', 1, {}]]);
+    const [, requests] = find(rec, 'requests')[0];
+    assert.deepEqual(requests[0], {
+      path: '/pusher/auth',
+      contentType: 'application/x-www-form-urlencoded',
+      headers: { static: 's', dynamic: 'd' },
+      body: 'socket_id=ID&channel_name=private-auth&user=dave&extra=p%20v',
+    });
+    assert.deepEqual(requests[1], {
+      path: '/pusher/auth',
+      contentType: 'application/x-www-form-urlencoded',
+      headers: { static: 'legacy', dynamic: '<undefined>' },
+      body: 'socket_id=ID&channel_name=private-legacy&user=erin',
+    });
+    assert.equal(requests.length, 2);
+  },
+);
+
+conformance(
+  'auth failures: HTTP status, invalid JSON and custom handler errors become subscription_error',
+  async (page) => {
+    await page.evaluate(async () => {
+      const p = connect();
+      for (const name of ['private-forbidden', 'private-garbled']) {
+        const ch = p.subscribe(name);
+        ch.bind('pusher:subscription_error', recorder(name));
+        await until(() => rec.some((e) => e[0] === name));
+      }
+      note('states', p.channel('private-forbidden').subscribed, p.channel('private-forbidden').subscriptionPending);
+      const custom = connect({
+        channelAuthorization: { customHandler: (params, callback) => callback(new Error('custom says no: ' + params.channelName), null) },
+      });
+      custom.subscribe('private-custom').bind('pusher:subscription_error', recorder('custom'));
+      await until(() => rec.length === 4);
+    });
+  },
+  (rec) => {
+    const [forbidden] = find(rec, 'private-forbidden');
+    assert.equal(forbidden[2].type, 'AuthError');
+    assert.equal(forbidden[2].status, 403);
+    assert.match(forbidden[2].error, /received status: 403/);
+    const [garbled] = find(rec, 'private-garbled');
+    assert.equal(garbled[2].status, 200);
+    assert.match(garbled[2].error, /JSON returned from channel-authorization endpoint was invalid/);
+    assert.deepEqual(find(rec, 'custom'), [['custom', 1, { type: 'AuthError', error: 'custom says no: private-custom' }]]);
+  },
+);
+
+// ----- presence and client events -----------------------------------------------------------------------
+
+conformance(
+  'presence: members, me, member_added/removed, client events with user_id',
+  async (page) => {
+    await page.evaluate(async () => {
+      const auth = (user) => ({ channelAuthorization: { endpoint: '/pusher/auth', transport: 'ajax', params: { user } } });
+      const alice = connect(auth('alice'));
+      const room = alice.subscribe('presence-room');
+      const members = (m) => {
+        const list = [];
+        m.each((x) => list.push(x));
+        list.sort((a, b) => (a.id < b.id ? -1 : 1));
+        return { count: m.count, myID: m.myID, me: m.me, list, bob: m.get('bob') };
+      };
+      room.bind('pusher:subscription_succeeded', (m) => note('alice succeeded', members(m), m === room.members));
+      room.bind('pusher:member_added', recorder('added'));
+      room.bind('pusher:member_removed', recorder('removed'));
+      room.bind('client-wave', recorder('wave'));
+      await until(() => room.subscribed);
+      const bob = connect(auth('bob'));
+      const bobRoom = bob.subscribe('presence-room');
+      await until(() => bobRoom.subscribed && rec.some((e) => e[0] === 'added'));
+      note('bob sees', members(bobRoom.members));
+      note('trigger', bobRoom.trigger('client-wave', { hand: 'left' }));
+      await until(() => rec.some((e) => e[0] === 'wave'));
+      bob.unsubscribe('presence-room');
+      await until(() => rec.some((e) => e[0] === 'removed'));
+      note('alice after', members(room.members));
+    });
+  },
+  (rec) => {
+    const [succeeded] = find(rec, 'alice succeeded');
+    assert.deepEqual(succeeded[1], {
+      count: 1,
+      myID: 'alice',
+      me: { id: 'alice', info: { name: 'Alice' } },
+      list: [{ id: 'alice', info: { name: 'Alice' } }],
+      bob: null,
+    });
+    assert.equal(succeeded[2], true);
+    assert.deepEqual(find(rec, 'added'), [['added', 1, { id: 'bob', info: { name: 'Bob' } }]]);
+    assert.equal(find(rec, 'bob sees')[0][1].count, 2);
+    assert.deepEqual(find(rec, 'trigger'), [['trigger', true]]);
+    assert.deepEqual(find(rec, 'wave'), [['wave', 2, { hand: 'left' }, { user_id: 'bob' }]]);
+    assert.deepEqual(find(rec, 'removed'), [['removed', 1, { id: 'bob', info: { name: 'Bob' } }]]);
+    assert.equal(find(rec, 'alice after')[0][1].count, 1);
+  },
+);
+
+conformance(
+  'client events on private channels: delivered to others, not echoed; name rules',
+  async (page) => {
+    await page.evaluate(async () => {
+      const a = connect();
+      const b = connect();
+      const ca = a.subscribe('private-chat');
+      const cb = b.subscribe('private-chat');
+      ca.bind('client-msg', recorder('a got'));
+      cb.bind('client-msg', recorder('b got'));
+      await until(() => ca.subscribed && cb.subscribed);
+      note('sent', ca.trigger('client-msg', { n: 1 }));
+      await until(() => rec.some((e) => e[0] === 'b got'));
+      for (const name of ['msg', 'pusher:msg']) {
+        try {
+          ca.trigger(name, {});
+          note('no throw', name);
+        } catch (e) {
+          note('refused', name, e instanceof Error, e.message);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    });
+  },
+  (rec) => {
+    assert.deepEqual(find(rec, 'sent'), [['sent', true]]);
+    assert.deepEqual(find(rec, 'b got'), [['b got', 2, { n: 1 }, {}]]);
+    assert.deepEqual(find(rec, 'a got'), []);
+    assert.deepEqual(find(rec, 'refused'), [
+      ['refused', 'msg', true, "Event 'msg' does not start with 'client-'"],
+      ['refused', 'pusher:msg', true, "Event 'pusher:msg' does not start with 'client-'"],
+    ]);
+  },
+);
+
+conformance(
+  'encrypted channels: decrypted payloads, client events refused',
+  async (page, publisher) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect());
+      const ch = p.subscribe('private-encrypted-vault');
+      ch.bind('secret', recorder('secret'));
+      await until(() => ch.subscribed);
+      try {
+        ch.trigger('client-x', {});
+      } catch (e) {
+        note('refused', e instanceof Error, e.message);
+      }
+    });
+    await publisher.trigger('private-encrypted-vault', 'secret', { code: 'swordfish', n: [1, 2] });
+    await page.evaluate(() => until(() => rec.some((e) => e[0] === 'secret')));
+  },
+  (rec) => {
+    assert.deepEqual(find(rec, 'secret'), [['secret', 1, { code: 'swordfish', n: [1, 2] }]]);
+    assert.deepEqual(find(rec, 'refused'), [['refused', true, 'Client events are not currently supported for encrypted channels']]);
+  },
+);
+
+// ----- user sign-in ---------------------------------------------------------------------------------------
+
+conformance(
+  'sign-in: user_data, server-to-user events, signin_error with status',
+  async (page, publisher) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect({ userAuthentication: { endpoint: '/pusher/user-auth', transport: 'ajax', params: { user: 'carol' } } }));
+      p.user.bind('greet', recorder('greet'));
+      p.signin();
+      await until(() => p.user.user_data !== null);
+      note('user_data', p.user.user_data);
+      await new Promise((r) => setTimeout(r, 200)); // the server-to-user subscription
+    });
+    await publisher.sendToUser('carol', 'greet', { hi: 'carol' });
+    await page.evaluate(async () => {
+      await until(() => rec.some((e) => e[0] === 'greet'));
+      const refused = connect({ userAuthentication: { endpoint: '/pusher/user-auth', transport: 'ajax', params: { user: 'forbidden' } } });
+      refused.user.bind('pusher:signin_error', recorder('signin_error'));
+      refused.signin();
+      await until(() => rec.some((e) => e[0] === 'signin_error'));
+    });
+  },
+  (rec) => {
+    assert.deepEqual(find(rec, 'user_data'), [['user_data', { id: 'carol', user_info: { name: 'carol' } }]]);
+    assert.deepEqual(find(rec, 'greet'), [['greet', 1, { hi: 'carol' }]]);
+    const [error] = find(rec, 'signin_error');
+    assert.equal(error[2].type, 'AuthError');
+    assert.equal(error[2].status, 403);
+  },
+);
+
+// ----- unbind semantics --------------------------------------------------------------------------------------
+
+conformance(
+  'unbind semantics: by callback, by context, by name, globals, unbind_all',
+  async (page, publisher) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect());
+      const ch = (window.ch = p.subscribe('public-unbind'));
+      const ctx1 = (window.ctx1 = { name: 'ctx1' });
+      const ctx2 = { name: 'ctx2' };
+      window.f1 = function (d) { note('f1', d.step, this && this.name); };
+      window.f2 = function (d) { note('f2', d.step, this && this.name); };
+      window.g = function (event, d) { if (event === 'e') note('global', d.step); };
+      ch.bind('e', f1, ctx1);
+      ch.bind('e', f1, ctx2);
+      ch.bind('e', f2, ctx1);
+      ch.bind('other', f2);
+      ch.bind_global(g);
+      window.step = 0;
+      ch.bind('mark', () => (window.step += 1));
+      await until(() => ch.subscribed);
+    });
+    const steps = [
+      () => {},
+      () => ch.unbind('e', f1),
+      () => ch.unbind(null, null, ctx1),
+      () => ch.unbind_global(g),
+      () => { ch.bind('e', f1); ch.bind_global(g); ch.unbind('e'); },
+      () => { ch.bind('e', f2); ch.unbind_all(); ch.bind('mark', () => (window.step += 1)); },
+    ];
+    for (let i = 0; i < steps.length; i++) {
+      await page.evaluate(`(${steps[i]})()`);
+      await publisher.trigger('public-unbind', 'e', { step: i });
+      await publisher.trigger('public-unbind', 'other', { step: i });
+      await publisher.trigger('public-unbind', 'mark', {});
+      await page.evaluate((n) => until(() => window.step === n), i + 1);
+    }
+  },
+  (rec) => {
+    const at = (step) => rec.filter((e) => e[1] === step).map((e) => e.join(':'));
+    assert.deepEqual(at(0), ['global:0', 'f1:0:ctx1', 'f1:0:ctx2', 'f2:0:ctx1', 'f2:0:']);
+    assert.deepEqual(at(1), ['global:1', 'f2:1:ctx1', 'f2:1:']);
+    assert.deepEqual(at(2), ['global:2', 'f2:2:']);
+    assert.deepEqual(at(3), ['f2:3:']);
+    assert.deepEqual(at(4), ['global:4', 'f2:4:']);
+    assert.deepEqual(at(5), []);
+  },
+);
+
+conformance(
+  'switchCluster: a new connection, channels and bindings kept',
+  async (page, publisher) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect());
+      const ch = p.subscribe('public-switch');
+      ch.bind('pusher:subscription_succeeded', () => note('succeeded'));
+      ch.bind('after', recorder('after'));
+      await until(() => ch.subscribed);
+      const first = p.connection.socket_id;
+      p.connection.bind('state_change', (s) => note('state', s.current));
+      p.switchCluster({ appKey: CONFIG.key, cluster: 'eu' });
+      await until(() => p.connection.state === 'connected' && p.connection.socket_id !== first && ch.subscribed);
+      note('new socket', p.connection.socket_id !== first, p.options.cluster);
+    });
+    await publisher.trigger('public-switch', 'after', { ok: true });
+    await page.evaluate(() => until(() => rec.some((e) => e[0] === 'after')));
+  },
+  (rec) => {
+    assert.deepEqual(rec, [
+      ['succeeded'],
+      ['state', 'connecting'],
+      ['state', 'connected'],
+      ['succeeded'],
+      ['new socket', true, 'eu'],
+      ['after', 2, { ok: true }, {}],
+    ]);
+  },
+);
+
+// ----- server restart (last: it replaces the server process) --------------------------------------------------------
+
+conformance(
+  'server restart: reconnect and resubscribe every channel',
+  async (page) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect());
+      window.states = [];
+      window.succeeded = [];
+      p.connection.bind('state_change', (s) => states.push(s.current));
+      for (const name of ['public-r', 'private-r', 'presence-r']) {
+        const ch = p.subscribe(name);
+        ch.bind('pusher:subscription_succeeded', () => succeeded.push(name));
+        ch.bind('after', recorder('after ' + name));
+      }
+      await until(() => succeeded.length === 3);
+      note('succeeded', succeeded.splice(0).sort());
+    });
+    await server.restart();
+    await page.evaluate(async () => {
+      await until(() => succeeded.length === 3 && p.connection.state === 'connected', 20000);
+      note('succeeded again', succeeded.sort());
+      // States between the drop and the new connection: consecutive repeats folded.
+      note('states', states.filter((s, i) => s !== states[i - 1]));
+    });
+    const publisher = server.publisher();
+    for (const name of ['public-r', 'private-r', 'presence-r']) await publisher.trigger(name, 'after', { name });
+    await page.evaluate(() => until(() => rec.filter((e) => String(e[0]).startsWith('after')).length === 3));
+  },
+  (rec) => {
+    assert.deepEqual(find(rec, 'succeeded'), [['succeeded', ['presence-r', 'private-r', 'public-r']]]);
+    assert.deepEqual(find(rec, 'succeeded again'), [['succeeded again', ['presence-r', 'private-r', 'public-r']]]);
+    const [, states] = find(rec, 'states')[0];
+    assert.equal(states.at(-1), 'connected');
+    assert.ok(states.includes('connecting'));
+    assert.equal(rec.filter((e) => String(e[0]).startsWith('after')).length, 3);
+  },
+);

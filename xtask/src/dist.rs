@@ -1,0 +1,47 @@
+//! `cargo xtask dist`: builds the browser bundle `npm/dist/` — the wasm32 build
+//! of `sdk-wasm`, wasm-bindgen (pinned to the crate's version), wasm-opt from
+//! npm's binaryen, and esbuild (`npm/build.mjs`): `pusher.js` for a `<script>`
+//! tag, `pusher.mjs`, `pusher.d.ts`.
+
+use std::path::PathBuf;
+
+use crate::run::{Cmd, root};
+use crate::tools;
+
+/// Builds `npm/dist/`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(flag) = args.first() {
+        return Err(format!(
+            "`cargo xtask dist` takes no arguments (got {flag:?})"
+        ));
+    }
+    build()
+}
+
+/// Where cargo puts build output.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Builds the bundle (also a step of `cargo xtask test` and `bench`).
+pub fn build() -> Result<(), String> {
+    tools::ensure_wasm_target()?;
+    let wasm_bindgen = tools::ensure_wasm_bindgen()?;
+    tools::ensure_npm("npm")?;
+    Cmd::new("cargo")
+        .args(["build", "-p", "pusher-lite-wasm", "--target"])
+        .args(["wasm32-unknown-unknown", "--profile", "wasm-release"])
+        .run()?;
+    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/pusher_lite_wasm.wasm");
+    Cmd::new(wasm_bindgen)
+        .args(["--target", "web", "--out-dir"])
+        .args([root().join("npm/build")])
+        .args([wasm])
+        .run()?;
+    Cmd::new("node")
+        .args(["build.mjs"])
+        .dir(root().join("npm"))
+        .run()
+}
