@@ -15,7 +15,12 @@ pub fn median(mut values: Vec<f64>) -> f64 {
 
 /// Resident memory of this process, in bytes.
 pub fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    rss_bytes_of("self")
+}
+
+/// Resident memory of process `pid` (a number, or `self`), in bytes; 0 if unknown.
+pub fn rss_bytes_of(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
@@ -25,4 +30,25 @@ pub fn rss_bytes() -> u64 {
             })
         })
         .map_or(0, |kib| kib * 1024)
+}
+
+/// Wall-clock time in microseconds since the Unix epoch: what a latency probe
+/// carries from the process that sends it to the one that receives it (both on
+/// this machine, so one clock).
+pub fn now_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// p50, p90, p99 and max of a list of measurements, as a JSON object.
+pub fn percentiles(mut values: Vec<f64>) -> serde_json::Value {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let pick = |q: f64| {
+        values
+            .get(((values.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    serde_json::json!({ "p50": pick(0.5), "p90": pick(0.9), "p99": pick(0.99), "max": pick(1.0) })
 }

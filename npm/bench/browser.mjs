@@ -8,7 +8,12 @@
 //    triggers each event on all of them). "burst": the feed is published while
 //    the page's main thread is busy, and the rate counts from when it is free,
 //    so it measures the client; "streamed": the rate as events arrive;
-// 3. time from the <script> tag to `connected` (median of fresh pages).
+//    both at 100-byte payloads, and burst at 1 KB and 8 KB payloads;
+// 3. time from the <script> tag to `connected` (median of fresh pages);
+// 4. latency from the HTTP trigger to the JS callback (p50/p90/p99/max of 300
+//    spaced events), both sides reading one clock (performance.timeOrigin).
+//
+// The last line printed is JSON with the ratios, read by `cargo xtask bench`.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +21,7 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { Server, startApp, launchBrowser, npmDir, CLIENTS } from '../test/support/env.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
+const RUNS = Number(process.env.BENCH_RUNS || 3); // throughput runs per client
 const CHANNELS = 100;
 const EVENTS = Number(process.env.BENCH_EVENTS || 200) * CHANNELS;
 const BUSY_MS = Number(process.env.BENCH_BUSY_MS || 5000);
@@ -47,7 +53,12 @@ const app = await startApp(server);
 const browser = await launchBrowser();
 const publisher = server.publisher();
 
-async function throughput(client, burst) {
+// Events per run by payload size: large payloads get fewer events, so each run
+// moves a similar amount of data within the page's busy window.
+const EVENTS_BY_SIZE = { 100: EVENTS, 1024: EVENTS / 2, 8192: EVENTS / 10 };
+
+async function throughput(client, burst, bytes = 100) {
+  const events = EVENTS_BY_SIZE[bytes];
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${app.url}/page?client=${client}`);
@@ -76,8 +87,10 @@ async function throughput(client, burst) {
     }, BUSY_MS);
   }
   const names = Array.from({ length: CHANNELS }, (_, i) => `bench-${i}`);
-  const payload = { text: 'The quick brown fox jumps over the lazy dog', tags: ['a', 'b', 'c'], nested: { ok: true } };
-  const batches = EVENTS / CHANNELS;
+  // A JSON object of about `bytes` bytes once serialised.
+  const base = { tags: ['a', 'b', 'c'], nested: { ok: true }, n: 0 };
+  const payload = { text: 'x'.repeat(Math.max(0, bytes - JSON.stringify({ ...base, text: '' }).length - 4)), ...base };
+  const batches = events / CHANNELS;
   let next = 0;
   const start = Date.now();
   const worker = async () => {
@@ -88,7 +101,7 @@ async function throughput(client, burst) {
   };
   await Promise.all(Array.from({ length: 8 }, worker));
   const publishing = Date.now() - start;
-  await page.waitForFunction((total) => window.got >= total, EVENTS, { timeout: 120000 });
+  await page.waitForFunction((total) => window.got >= total, events, { timeout: 120000 });
   const { first, last, got, unblocked } = await page.evaluate(() => ({
     first: window.first,
     last: window.last,
@@ -100,6 +113,29 @@ async function throughput(client, burst) {
     throw new Error(`the feed took ${publishing} ms to publish, too close to the page's busy ${BUSY_MS} ms`);
   }
   return burst ? (got / (last - unblocked)) * 1000 : ((got - 1) / (last - first)) * 1000;
+}
+
+async function latency(client) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${app.url}/page?client=${client}`);
+  await page.evaluate(async () => {
+    const p = connect();
+    window.latencies = [];
+    p.subscribe('latency').bind('ping', (data) => {
+      window.latencies.push(performance.timeOrigin + performance.now() - data.t);
+    });
+    await until(() => p.channel('latency').subscribed, 20000);
+  });
+  for (let i = 0; i < 300; i++) {
+    await publisher.trigger('latency', 'ping', { t: performance.timeOrigin + performance.now() });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await page.waitForFunction(() => window.latencies.length >= 300, null, { timeout: 30000 });
+  const values = (await page.evaluate(() => window.latencies)).sort((a, b) => a - b);
+  await context.close();
+  const pick = (q) => values[Math.round((values.length - 1) * q)];
+  return { p50: pick(0.5), p90: pick(0.9), p99: pick(0.99), max: pick(1) };
 }
 
 async function timeToConnected(client) {
@@ -121,18 +157,26 @@ const clients = Object.keys(CLIENTS); // pusher-js, pusher-lite
 const rate = {};
 const streamed = {};
 const connect = {};
+const rate1k = {};
+const rate8k = {};
+const latencies = {};
 for (const client of clients) {
   rate[client] = [];
   streamed[client] = [];
   connect[client] = [];
+  rate1k[client] = [];
+  rate8k[client] = [];
 }
 // Interleaved, so both clients see the same machine load.
-for (let round = 0; round < 3; round++) {
+for (let round = 0; round < RUNS; round++) {
   for (const client of clients) {
     rate[client].push(await throughput(client, true));
     streamed[client].push(await throughput(client, false));
+    rate1k[client].push(await throughput(client, true, 1024));
+    rate8k[client].push(await throughput(client, true, 8192));
   }
 }
+for (const client of clients) latencies[client] = await latency(client);
 for (let round = 0; round < ROUNDS; round++) {
   for (const client of clients) connect[client].push(await timeToConnected(client));
 }
@@ -153,7 +197,7 @@ const ours = 'pusher-lite';
 const theirs = 'pusher-js';
 const rateOurs = median(rate[ours]);
 const rateTheirs = median(rate[theirs]);
-console.log(`\ninbound throughput (events/s to a JS callback, ${fmt(EVENTS)} events over ${CHANNELS} channels, median of 3)`);
+console.log(`\ninbound throughput (events/s to a JS callback, ${fmt(EVENTS)} events over ${CHANNELS} channels, median of ${RUNS})`);
 console.log(`  burst (events queued while the page was busy): ours ${fmt(rateOurs)}   pusher-js ${fmt(rateTheirs)}`);
 console.log(`  streamed (as the server sends them):           ours ${fmt(median(streamed[ours]))}   pusher-js ${fmt(median(streamed[theirs]))}`);
 const connOurs = median(connect[ours]);
@@ -167,3 +211,42 @@ console.log(`  gzip size vs pusher-with-encryption.min.js ${fmt(size.ours.gzip /
 console.log(`  inbound throughput (burst)                 ${fmt(rateOurs / rateTheirs, 2).padStart(6)}   >= 1.50`);
 console.log(`  inbound throughput (streamed)              ${fmt(median(streamed[ours]) / median(streamed[theirs]), 2).padStart(6)}`);
 console.log(`  time to connected                          ${fmt(connOurs / connTheirs, 2).padStart(6)}   <= 1.00`);
+
+console.log(`\ninbound throughput by payload size (burst, events/s, median of ${RUNS})`);
+console.log(`  1 KB: ours ${fmt(median(rate1k[ours]))}   pusher-js ${fmt(median(rate1k[theirs]))}`);
+console.log(`  8 KB: ours ${fmt(median(rate8k[ours]))}   pusher-js ${fmt(median(rate8k[theirs]))}`);
+const lat = (c) => latencies[c];
+console.log(`\nlatency, HTTP trigger to JS callback (ms; 300 events)      p50      p90      p99      max`);
+for (const c of [ours, theirs]) {
+  const l = lat(c);
+  console.log(`  ${c.padEnd(50)} ${[l.p50, l.p90, l.p99, l.max].map((v) => fmt(v, 2).padStart(8)).join(' ')}`);
+}
+console.log(
+  JSON.stringify({
+    gzip_vs_min: size.ours.gzip / size.min.gzip,
+    gzip_vs_encryption: size.ours.gzip / size.enc.gzip,
+    throughput: rateOurs / rateTheirs,
+    throughput_streamed: median(streamed[ours]) / median(streamed[theirs]),
+    throughput_1k: median(rate1k[ours]) / median(rate1k[theirs]),
+    throughput_8k: median(rate8k[ours]) / median(rate8k[theirs]),
+    time_to_connected: connOurs / connTheirs,
+    latency_p50: lat(ours).p50 / lat(theirs).p50,
+    latency_p99: lat(ours).p99 / lat(theirs).p99,
+    // The figures behind the ratios, flat, for the charts.
+    ours_gzip: size.ours.gzip,
+    min_gzip: size.min.gzip,
+    enc_gzip: size.enc.gzip,
+    ours_rate_100: rateOurs,
+    theirs_rate_100: rateTheirs,
+    ours_rate_1k: median(rate1k[ours]),
+    theirs_rate_1k: median(rate1k[theirs]),
+    ours_rate_8k: median(rate8k[ours]),
+    theirs_rate_8k: median(rate8k[theirs]),
+    ours_connect_ms: connOurs,
+    theirs_connect_ms: connTheirs,
+    ours_p50_ms: lat(ours).p50,
+    theirs_p50_ms: lat(theirs).p50,
+    ours_p99_ms: lat(ours).p99,
+    theirs_p99_ms: lat(theirs).p99,
+  }),
+);

@@ -9,6 +9,7 @@
 //! nothing is skipped: a tool that cannot be installed is a failure.
 
 mod bench;
+mod chart;
 mod demo;
 mod dist;
 mod run;

@@ -148,3 +148,44 @@ pub fn ensure_python_venv(requirements: &str) -> Result<PathBuf, String> {
     }
     Ok(python)
 }
+
+/// The Sockudo release the server benchmark compares with.
+pub const SOCKUDO_VERSION: &str = "5.2.0";
+
+/// Sockudo, the bench's anchor server, built from crates.io into a cache
+/// outside the repository (`~/.cache/pusher-lite-bench`); none of its code is
+/// part of this project. Only the in-memory ("local") features are built. It
+/// needs protoc from Debian. The first build takes a while; later runs reuse it.
+pub fn ensure_sockudo() -> Result<PathBuf, String> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .ok_or("neither XDG_CACHE_HOME nor HOME is set: nowhere to build Sockudo")?
+        .join("pusher-lite-bench");
+    let bin = cache.join("sockudo/bin/sockudo");
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    ensure_apt(&["protobuf-compiler", "libprotobuf-dev"])?;
+    println!(
+        "building Sockudo {SOCKUDO_VERSION} from crates.io into {} (once)",
+        cache.display()
+    );
+    Cmd::new("cargo")
+        .args(["install", "sockudo", "--version", SOCKUDO_VERSION])
+        .args(["--no-default-features", "--features", "local", "--root"])
+        .args([
+            cache.join("sockudo"),
+            PathBuf::from("--target-dir"),
+            cache.join("sockudo-target"),
+        ])
+        .run()?;
+    if bin.is_file() {
+        Ok(bin)
+    } else {
+        Err(format!(
+            "cargo install sockudo did not produce {}",
+            bin.display()
+        ))
+    }
+}

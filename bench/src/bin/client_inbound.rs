@@ -1,13 +1,15 @@
 //! Our Client's inbound rate and memory: `client_inbound HOST:PORT APP_ID KEY SECRET EVENTS CHANNELS`.
 //! Subscribes to CHANNELS channels and measures resident memory per subscribed
 //! channel; then receives EVENTS events triggered in batches of 10 and measures
-//! events per second delivered to the application. Prints one JSON line.
+//! events per second delivered to the application; last, the latency from the
+//! HTTP trigger to the application for 300 spaced events, as percentiles.
+//! Prints one JSON line.
 
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use pusher_lite::{BatchEvent, Client, Publisher, State};
-use pusher_lite_bench::rss_bytes;
+use pusher_lite_bench::{now_micros, percentiles, rss_bytes};
 
 #[tokio::main]
 async fn main() -> Result<(), pusher_lite::Error> {
@@ -23,6 +25,7 @@ async fn main() -> Result<(), pusher_lite::Error> {
         .address(address)?
         .app(id, key, secret)
         .build()?;
+    let latency_publisher = publisher.clone();
     let client = Client::builder(key).address(address)?.build()?;
     client.connect();
     if !client
@@ -68,9 +71,44 @@ async fn main() -> Result<(), pusher_lite::Error> {
         .await
         .map_err(|e| pusher_lite::Error::Config(e.to_string()))??;
     received?;
+
+    // Latency: one event at a time, 5 ms apart, each carrying its send time.
+    let mut latencies = Vec::new();
+    for _ in 0..300 {
+        let data = format!(r#"{{"t":{}}}"#, now_micros());
+        latency_publisher
+            .trigger(&["inbound"], "ping", &data)
+            .await?;
+        let event = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match all.next().await {
+                    Some(e) if e.name == "ping" => break Some(e),
+                    Some(_) => {}
+                    None => break None,
+                }
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| pusher_lite::Error::Config("a latency probe did not arrive".into()))?;
+        let received = now_micros();
+        let sent = event
+            .data
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .and_then(|v| v["t"].as_u64())
+            .ok_or_else(|| pusher_lite::Error::Config("a latency probe lost its time".into()))?;
+        latencies.push(received.saturating_sub(sent) as f64 / 1000.0);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     println!(
         "{}",
-        serde_json::json!({ "events_per_sec": events as f64 / elapsed, "bytes_per_channel": per_channel })
+        serde_json::json!({
+            "events_per_sec": events as f64 / elapsed,
+            "bytes_per_channel": per_channel,
+            "latency_ms": percentiles(latencies),
+        })
     );
     Ok(())
 }

@@ -15,10 +15,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use pusher_lite::Publisher;
+use pusher_lite_bench::{now_micros, percentiles, rss_bytes_of};
 use tokio::sync::{Mutex, watch};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -27,15 +28,7 @@ fn proc_field(pid: u32, file: &str) -> String {
 }
 
 fn rss_bytes(pid: u32) -> u64 {
-    proc_field(pid, "status")
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok())
-        })
-        .map_or(0, |kib| kib * 1024)
+    rss_bytes_of(&pid.to_string())
 }
 
 /// utime + stime of a process, in clock ticks (100 per second on Linux).
@@ -53,13 +46,6 @@ fn cpu_ticks(pid: u32) -> u64 {
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
     utime + stime
-}
-
-fn now_micros() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_micros() as u64
 }
 
 #[derive(Default)]
@@ -170,7 +156,7 @@ async fn run() -> Result<serde_json::Value, String> {
                 stop_rx.clone(),
             )));
             open += 1;
-            if open % 200 == 0 {
+            if open.is_multiple_of(200) {
                 let ready = shared.clone();
                 wait("connecting", Duration::from_secs(60), || {
                     ready.subscribed.load(Ordering::Relaxed) as usize + 400 >= open
@@ -214,17 +200,14 @@ async fn run() -> Result<serde_json::Value, String> {
     for task in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
     }
-    let mut latencies = std::mem::take(&mut *shared.latencies.lock().await);
-    latencies.sort_unstable();
-    let pick = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * q).round() as usize)
-            .map_or(f64::NAN, |us| *us as f64 / 1000.0)
-    };
+    let latencies: Vec<f64> = std::mem::take(&mut *shared.latencies.lock().await)
+        .into_iter()
+        .map(|us| us as f64 / 1000.0)
+        .collect();
     Ok(serde_json::json!({
         "bytes_per_idle_connection": memory,
         "fanout_deliveries_per_sec": expected as f64 / elapsed,
-        "latency_ms": { "p50": pick(0.5), "p90": pick(0.9), "p99": pick(0.99), "max": pick(1.0) },
+        "latency_ms": percentiles(latencies),
         "cpu_ms_per_10k_messages": cpu_secs * 1000.0 / (expected as f64 / 10_000.0),
     }))
 }
