@@ -910,6 +910,9 @@ mod tests {
             source: Target::Channel("presence-room".into()),
             event: "client-wave".into(),
             payload: Payload::Data("{}".into()),
+            metadata: Some(Metadata {
+                user_id: Some("bob".into()),
+            }),
             calls: vec![
                 Call {
                     handler: 7,
