@@ -1,11 +1,13 @@
 //! `cargo xtask` — the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `cargo xtask test`: every check and test, every language (the one test command);
-//! - `cargo xtask demo`: build everything and start the reference server with the chat page.
+//! - `cargo xtask demo`: build everything and start the reference server with the chat page;
+//! - `cargo xtask bindings`: the Python wheel and the Ruby, Kotlin and Swift bindings.
 //!
 //! Both install what they need on a fresh machine (see `tools`). Under `CI=true`
 //! nothing is skipped: a tool that cannot be installed is a failure.
 
+mod bindings;
 mod demo;
 mod run;
 mod test;
@@ -19,6 +21,7 @@ usage: cargo xtask <command>
 commands:
   test    fmt check, clippy -D warnings, every test in every language, the wasm32 build
   demo    build the server and start it with the demo chat page (prints URL and credentials)
+  bindings  build the Python wheel and the Ruby, Kotlin and Swift bindings into <target>/bindings
 ";
 
 fn main() -> ExitCode {
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("demo") => demo::run(&args[1..]),
+        Some("bindings") => bindings::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

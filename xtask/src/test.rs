@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bindings;
 use crate::run::{self, Cmd};
 use crate::tools;
 
@@ -23,6 +24,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "compatibility: official pusher-js, pusher (npm, PyPI)",
             &compat,
         ),
+        (
+            "bindings: build (maturin wheel; Kotlin, Swift, Ruby)",
+            &bindings_build,
+        ),
+        (
+            "bindings: Python (pytest, wheel installed)",
+            &bindings_python,
+        ),
+        ("bindings: Ruby (minitest)", &bindings_ruby),
+        (
+            "bindings: Kotlin (kotlinc, JUnit on the JVM)",
+            &bindings_kotlin,
+        ),
+        (
+            "bindings: Swift (package assembled, C header checked)",
+            &bindings_swift,
+        ),
+        ("examples/django (Django test client)", &example_django),
+        ("examples/ruby (minitest)", &example_ruby),
     ])
 }
 
@@ -162,4 +182,153 @@ fn server_binary() -> Result<PathBuf, String> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| run::root().join("target"), PathBuf::from);
     Ok(target.join("debug/pusher-lite-server"))
+}
+
+// ----- bindings (issue #6) -------------------------------------------------------------
+
+const BINDINGS_PYTHON: &str = "bindings/python/requirements.txt";
+const RUBY_PACKAGES: [&str; 4] = ["ruby", "ruby-ffi", "ruby-minitest", "ruby-webrick"];
+const JVM_PACKAGES: [&str; 3] = ["default-jre-headless", "libjna-java", "junit4"];
+
+fn bindings_build() -> Result<(), String> {
+    let python = tools::ensure_python_venv(BINDINGS_PYTHON)?;
+    bindings::build(&python)
+}
+
+/// The venv's python with the freshly built wheel installed.
+fn python_with_wheel() -> Result<PathBuf, String> {
+    let python = tools::ensure_python_venv(BINDINGS_PYTHON)?;
+    Cmd::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--force-reinstall",
+        ])
+        .args([bindings::wheel()?])
+        .run()?;
+    Ok(python)
+}
+
+fn bindings_python() -> Result<(), String> {
+    let python = python_with_wheel()?;
+    let server = server_binary()?;
+    // From outside the source tree, so `import pusher_lite` can only be the wheel.
+    Cmd::new(&python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .args([run::root().join("bindings/python/tests")])
+        .dir(bindings::out_dir())
+        .env("PUSHER_LITE_SERVER_BIN", &server)
+        .run()
+}
+
+fn ruby_env(cmd: Cmd, server: &Path) -> Cmd {
+    cmd.env("PUSHER_LITE_SERVER_BIN", server)
+        .env("RUBYLIB", bindings::out_dir().join("ruby/lib"))
+}
+
+fn bindings_ruby() -> Result<(), String> {
+    tools::ensure_apt(&RUBY_PACKAGES)?;
+    let server = server_binary()?;
+    ruby_env(Cmd::new("ruby"), &server)
+        .args(["-I", "bindings/ruby/test", "-e"])
+        .args(["Dir['bindings/ruby/test/test_*.rb'].sort.each { |f| require File.expand_path(f) }"])
+        .run()
+}
+
+fn bindings_kotlin() -> Result<(), String> {
+    tools::ensure_apt(&JVM_PACKAGES)?;
+    let kotlin = tools::ensure_npm_tool("bindings/kotlin", "kotlinc")?.join("kotlin-compiler");
+    let server = server_binary()?;
+    let lib = kotlin.join("lib");
+    let classpath = [
+        PathBuf::from("/usr/share/java/jna.jar"),
+        PathBuf::from("/usr/share/java/junit4.jar"),
+        lib.join("kotlinx-coroutines-core-jvm.jar"),
+        lib.join("kotlin-test.jar"),
+        lib.join("kotlin-test-junit.jar"),
+    ];
+    let classes = bindings::out_dir().join("kotlin/classes");
+    let _ = std::fs::remove_dir_all(&classes);
+    let join =
+        |paths: &[PathBuf]| std::env::join_paths(paths).map_err(|e| format!("class path: {e}"));
+    let mut sources = vec![bindings::kotlin_source()];
+    for entry in std::fs::read_dir(run::root().join("bindings/kotlin/test"))
+        .map_err(|e| format!("bindings/kotlin/test: {e}"))?
+    {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "kt") {
+            sources.push(path);
+        }
+    }
+    Cmd::new(kotlin.join("bin/kotlinc"))
+        .args(&sources)
+        .args(["-nowarn", "-cp"])
+        .args([join(&classpath)?])
+        .args(["-d"])
+        .args([&classes])
+        .run()?;
+    let mut runtime = vec![classes, lib.join("kotlin-stdlib.jar")];
+    runtime.extend(classpath);
+    runtime.push(PathBuf::from("/usr/share/java/hamcrest-core.jar"));
+    Cmd::new("java")
+        .args([format!(
+            "-Djna.library.path={}",
+            bindings::out_dir().join("kotlin/lib").display()
+        )])
+        .args(["-cp"])
+        .args([join(&runtime)?])
+        .args(["org.junit.runner.JUnitCore", "io.pusherlite.PusherLiteTest"])
+        .env("PUSHER_LITE_SERVER_BIN", &server)
+        .run()
+}
+
+/// Swift cannot be compiled on this machine (no Swift toolchain in Debian's
+/// archive); the package is assembled and its C header compiled as C.
+fn bindings_swift() -> Result<(), String> {
+    let package = bindings::out_dir().join("swift/PusherLite");
+    for file in [
+        "Package.swift",
+        "Sources/PusherLite/PusherLite.swift",
+        "Sources/pusher_liteFFI/pusher_liteFFI.h",
+        "Sources/pusher_liteFFI/module.modulemap",
+        "lib/libpusher_lite_ffi.so",
+    ] {
+        if !package.join(file).is_file() {
+            return Err(format!("the Swift package lacks {file}"));
+        }
+    }
+    Cmd::new("gcc")
+        .args([
+            "-fsyntax-only",
+            "-Wall",
+            "-Werror",
+            "-D_Nonnull=",
+            "-D_Nullable=",
+            "-x",
+            "c",
+        ])
+        .args([package.join("Sources/pusher_liteFFI/pusher_liteFFI.h")])
+        .run()
+}
+
+fn example_django() -> Result<(), String> {
+    let python = python_with_wheel()?;
+    let server = server_binary()?;
+    Cmd::new(&python)
+        .args(["manage.py", "test", "--noinput", "-v", "2"])
+        .dir(run::root().join("examples/django"))
+        .env("PUSHER_LITE_SERVER_BIN", &server)
+        .run()
+}
+
+fn example_ruby() -> Result<(), String> {
+    tools::ensure_apt(&RUBY_PACKAGES)?;
+    let server = server_binary()?;
+    ruby_env(Cmd::new("ruby"), &server)
+        .args(["test/test_app.rb"])
+        .dir(run::root().join("examples/ruby"))
+        .run()
 }

@@ -23,7 +23,6 @@ pub fn ensure_wasm_target() -> Result<(), String> {
 }
 
 /// Debian packages, installed with apt when any is missing (one `apt-get update`).
-#[allow(dead_code)] // used by the browser and bindings suites as they land
 pub fn ensure_apt(packages: &[&str]) -> Result<(), String> {
     let missing: Vec<&str> = packages
         .iter()
@@ -55,7 +54,6 @@ pub fn ensure_apt(packages: &[&str]) -> Result<(), String> {
     apt(&install)
 }
 
-#[allow(dead_code)]
 fn is_root() -> bool {
     Cmd::new("id")
         .args(["-u"])
@@ -113,4 +111,35 @@ pub fn ensure_python_venv(requirements: &str) -> Result<PathBuf, String> {
         std::fs::write(&stamp, b"").map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     }
     Ok(python)
+}
+
+/// Installs the npm packages locked in `dir` (relative to the root) into
+/// `.tools/<name>`, outside the source tree (for tools, not test code).
+/// Returns that directory's `node_modules`.
+pub fn ensure_npm_tool(dir: &str, name: &str) -> Result<PathBuf, String> {
+    if !on_path("npm") {
+        return Err(format!(
+            "npm is not installed (it brings {name} for the tests)"
+        ));
+    }
+    let source = root().join(dir);
+    let install = root().join(".tools").join(name);
+    std::fs::create_dir_all(&install).map_err(|e| format!("{}: {e}", install.display()))?;
+    let lock = source.join("package-lock.json");
+    let stamp = install.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&stamp)) {
+        (Ok(l), Ok(s)) => s.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if !fresh {
+        for file in ["package.json", "package-lock.json"] {
+            std::fs::copy(source.join(file), install.join(file))
+                .map_err(|e| format!("copying {dir}/{file}: {e}"))?;
+        }
+        Cmd::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .dir(&install)
+            .run()?;
+    }
+    Ok(install.join("node_modules"))
 }

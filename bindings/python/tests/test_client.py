@@ -312,6 +312,7 @@ def test_async_subscribe_and_wait(publisher: pl.Publisher, clients: Clients) -> 
         await publisher.trigger_async(["py-async-sub"], "e", "{}")
         assert listener.event("e").name == "e"
         await client.disconnect_async()
+        assert await client.wait_for_state_async(pl.ConnectionState.DISCONNECTED, MS)
         assert not await client.wait_for_state_async(pl.ConnectionState.CONNECTED, 100)
         return sub
 
