@@ -20,6 +20,7 @@ usage: cargo xtask <command>
 
 commands:
   test    fmt check, clippy -D warnings, every test in every language, the wasm32 build
+          (--only TEXT: just the steps whose names contain TEXT)
   demo    build the server and start it with the demo chat page (prints URL and credentials)
   bindings  build the Python wheel and the Ruby, Kotlin and Swift bindings into <target>/bindings
 ";

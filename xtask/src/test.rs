@@ -7,14 +7,19 @@ use crate::bindings;
 use crate::run::{self, Cmd};
 use crate::tools;
 
-/// Runs every step. Flags: none yet.
+/// Runs every step, or with `--only TEXT` the steps whose names contain TEXT
+/// (for working on one part; CI runs them all).
 pub fn run(args: &[String]) -> Result<(), String> {
-    if let Some(flag) = args.first() {
-        return Err(format!(
-            "`cargo xtask test` takes no arguments (got {flag:?})"
-        ));
-    }
-    run::steps(&[
+    let only = match args {
+        [] => None,
+        [flag, text] if flag == "--only" => Some(text.as_str()),
+        _ => {
+            return Err(format!(
+                "usage: cargo xtask test [--only TEXT] (got {args:?})"
+            ));
+        }
+    };
+    let all: &[run::Step<'_>] = &[
         ("toolchain", &toolchain),
         ("fmt", &fmt),
         ("clippy", &clippy),
@@ -43,7 +48,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ),
         ("examples/django (Django test client)", &example_django),
         ("examples/ruby (minitest)", &example_ruby),
-    ])
+    ];
+    match only {
+        None => run::steps(all),
+        Some(text) => {
+            let chosen: Vec<run::Step<'_>> = all
+                .iter()
+                .filter(|(name, _)| name.contains(text))
+                .copied()
+                .collect();
+            if chosen.is_empty() {
+                return Err(format!("no step's name contains {text:?}"));
+            }
+            run::steps(&chosen)
+        }
+    }
 }
 
 fn toolchain() -> Result<(), String> {
@@ -300,17 +319,17 @@ fn bindings_swift() -> Result<(), String> {
             return Err(format!("the Swift package lacks {file}"));
         }
     }
+    // Included by a C file, as a consumer of the module includes it.
+    let check = bindings::out_dir().join("swift/header_check.c");
+    std::fs::write(
+        &check,
+        "#include \"pusher_liteFFI.h\"\nint main(void) { return 0; }\n",
+    )
+    .map_err(|e| format!("{}: {e}", check.display()))?;
     Cmd::new("gcc")
-        .args([
-            "-fsyntax-only",
-            "-Wall",
-            "-Werror",
-            "-D_Nonnull=",
-            "-D_Nullable=",
-            "-x",
-            "c",
-        ])
-        .args([package.join("Sources/pusher_liteFFI/pusher_liteFFI.h")])
+        .args(["-fsyntax-only", "-std=c11", "-Wall", "-Wextra", "-Werror"])
+        .args(["-D_Nonnull=", "-D_Nullable=", "-I"])
+        .args([package.join("Sources/pusher_liteFFI"), check])
         .run()
 }
 

@@ -29,6 +29,7 @@ class TimedQueue
   end
 
   def empty? = @lock.synchronize { @items.empty? }
+  def clear = @lock.synchronize { @items.clear }
 
   # The next item, or nil after `wait` seconds.
   def pop(wait)
