@@ -3,18 +3,24 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bindings;
 use crate::dist;
 use crate::run::{self, Cmd};
 use crate::tools;
 
-/// Runs every step. Flags: none yet.
+/// Runs every step, or with `--only TEXT` the steps whose names contain TEXT
+/// (for working on one part; CI runs them all).
 pub fn run(args: &[String]) -> Result<(), String> {
-    if let Some(flag) = args.first() {
-        return Err(format!(
-            "`cargo xtask test` takes no arguments (got {flag:?})"
-        ));
-    }
-    run::steps(&[
+    let only = match args {
+        [] => None,
+        [flag, text] if flag == "--only" => Some(text.as_str()),
+        _ => {
+            return Err(format!(
+                "usage: cargo xtask test [--only TEXT] (got {args:?})"
+            ));
+        }
+    };
+    let all: &[run::Step<'_>] = &[
         ("toolchain", &toolchain),
         ("fmt", &fmt),
         ("clippy", &clippy),
@@ -41,7 +47,40 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "browser suites in Chromium against the server (Playwright)",
             &browser_suites,
         ),
-    ])
+        (
+            "bindings: build (maturin wheel; Kotlin, Swift, Ruby)",
+            &bindings_build,
+        ),
+        (
+            "bindings: Python (pytest, wheel installed)",
+            &bindings_python,
+        ),
+        ("bindings: Ruby (minitest)", &bindings_ruby),
+        (
+            "bindings: Kotlin (kotlinc, JUnit on the JVM)",
+            &bindings_kotlin,
+        ),
+        (
+            "bindings: Swift (package assembled, C header checked)",
+            &bindings_swift,
+        ),
+        ("examples/django (Django test client)", &example_django),
+        ("examples/ruby (minitest)", &example_ruby),
+    ];
+    match only {
+        None => run::steps(all),
+        Some(text) => {
+            let chosen: Vec<run::Step<'_>> = all
+                .iter()
+                .filter(|(name, _)| name.contains(text))
+                .copied()
+                .collect();
+            if chosen.is_empty() {
+                return Err(format!("no step's name contains {text:?}"));
+            }
+            run::steps(&chosen)
+        }
+    }
 }
 
 fn toolchain() -> Result<(), String> {
@@ -258,5 +297,154 @@ fn load() -> Result<(), String> {
     server_binary()?;
     Cmd::new("cargo")
         .args(["run", "-q", "-p", "pusher-lite-load", "--", "10000"])
+        .run()
+}
+
+// ----- bindings (issue #6) -------------------------------------------------------------
+
+const BINDINGS_PYTHON: &str = "bindings/python/requirements.txt";
+const RUBY_PACKAGES: [&str; 4] = ["ruby", "ruby-ffi", "ruby-minitest", "ruby-webrick"];
+const JVM_PACKAGES: [&str; 3] = ["default-jre-headless", "libjna-java", "junit4"];
+
+fn bindings_build() -> Result<(), String> {
+    let python = tools::ensure_python_venv(BINDINGS_PYTHON)?;
+    bindings::build(&python)
+}
+
+/// The venv's python with the freshly built wheel installed.
+fn python_with_wheel() -> Result<PathBuf, String> {
+    let python = tools::ensure_python_venv(BINDINGS_PYTHON)?;
+    Cmd::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--force-reinstall",
+        ])
+        .args([bindings::wheel()?])
+        .run()?;
+    Ok(python)
+}
+
+fn bindings_python() -> Result<(), String> {
+    let python = python_with_wheel()?;
+    let server = server_binary()?;
+    // From outside the source tree, so `import pusher_lite` can only be the wheel.
+    Cmd::new(&python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .args([run::root().join("bindings/python/tests")])
+        .dir(bindings::out_dir())
+        .env("PUSHER_LITE_SERVER_BIN", &server)
+        .run()
+}
+
+fn ruby_env(cmd: Cmd, server: &Path) -> Cmd {
+    cmd.env("PUSHER_LITE_SERVER_BIN", server)
+        .env("RUBYLIB", bindings::out_dir().join("ruby/lib"))
+}
+
+fn bindings_ruby() -> Result<(), String> {
+    tools::ensure_apt(&RUBY_PACKAGES)?;
+    let server = server_binary()?;
+    ruby_env(Cmd::new("ruby"), &server)
+        .args(["-I", "bindings/ruby/test", "-e"])
+        .args(["Dir['bindings/ruby/test/test_*.rb'].sort.each { |f| require File.expand_path(f) }"])
+        .run()
+}
+
+fn bindings_kotlin() -> Result<(), String> {
+    tools::ensure_apt(&JVM_PACKAGES)?;
+    let kotlin = tools::ensure_npm_tool("bindings/kotlin", "kotlinc")?.join("kotlin-compiler");
+    let server = server_binary()?;
+    let lib = kotlin.join("lib");
+    let classpath = [
+        PathBuf::from("/usr/share/java/jna.jar"),
+        PathBuf::from("/usr/share/java/junit4.jar"),
+        lib.join("kotlinx-coroutines-core-jvm.jar"),
+        lib.join("kotlin-test.jar"),
+        lib.join("kotlin-test-junit.jar"),
+    ];
+    let classes = bindings::out_dir().join("kotlin/classes");
+    let _ = std::fs::remove_dir_all(&classes);
+    let join =
+        |paths: &[PathBuf]| std::env::join_paths(paths).map_err(|e| format!("class path: {e}"));
+    let mut sources = vec![bindings::kotlin_source()];
+    for entry in std::fs::read_dir(run::root().join("bindings/kotlin/test"))
+        .map_err(|e| format!("bindings/kotlin/test: {e}"))?
+    {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "kt") {
+            sources.push(path);
+        }
+    }
+    Cmd::new(kotlin.join("bin/kotlinc"))
+        .args(&sources)
+        .args(["-nowarn", "-cp"])
+        .args([join(&classpath)?])
+        .args(["-d"])
+        .args([&classes])
+        .run()?;
+    let mut runtime = vec![classes, lib.join("kotlin-stdlib.jar")];
+    runtime.extend(classpath);
+    runtime.push(PathBuf::from("/usr/share/java/hamcrest-core.jar"));
+    Cmd::new("java")
+        .args([format!(
+            "-Djna.library.path={}",
+            bindings::out_dir().join("kotlin/lib").display()
+        )])
+        .args(["-cp"])
+        .args([join(&runtime)?])
+        .args(["org.junit.runner.JUnitCore", "io.pusherlite.PusherLiteTest"])
+        .env("PUSHER_LITE_SERVER_BIN", &server)
+        .run()
+}
+
+/// Swift cannot be compiled on this machine (no Swift toolchain in Debian's
+/// archive); the package is assembled and its C header compiled as C.
+fn bindings_swift() -> Result<(), String> {
+    let package = bindings::out_dir().join("swift/PusherLite");
+    for file in [
+        "Package.swift",
+        "Sources/PusherLite/PusherLite.swift",
+        "Sources/pusher_liteFFI/pusher_liteFFI.h",
+        "Sources/pusher_liteFFI/module.modulemap",
+        "lib/libpusher_lite_ffi.so",
+    ] {
+        if !package.join(file).is_file() {
+            return Err(format!("the Swift package lacks {file}"));
+        }
+    }
+    // Included by a C file, as a consumer of the module includes it.
+    let check = bindings::out_dir().join("swift/header_check.c");
+    std::fs::write(
+        &check,
+        "#include \"pusher_liteFFI.h\"\nint main(void) { return 0; }\n",
+    )
+    .map_err(|e| format!("{}: {e}", check.display()))?;
+    Cmd::new("gcc")
+        .args(["-fsyntax-only", "-std=c11", "-Wall", "-Wextra", "-Werror"])
+        .args(["-D_Nonnull=", "-D_Nullable=", "-I"])
+        .args([package.join("Sources/pusher_liteFFI"), check])
+        .run()
+}
+
+fn example_django() -> Result<(), String> {
+    let python = python_with_wheel()?;
+    let server = server_binary()?;
+    Cmd::new(&python)
+        .args(["manage.py", "test", "--noinput", "-v", "2"])
+        .dir(run::root().join("examples/django"))
+        .env("PUSHER_LITE_SERVER_BIN", &server)
+        .run()
+}
+
+fn example_ruby() -> Result<(), String> {
+    tools::ensure_apt(&RUBY_PACKAGES)?;
+    let server = server_binary()?;
+    ruby_env(Cmd::new("ruby"), &server)
+        .args(["test/test_app.rb"])
+        .dir(run::root().join("examples/ruby"))
         .run()
 }

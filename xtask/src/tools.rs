@@ -189,3 +189,34 @@ pub fn ensure_sockudo() -> Result<PathBuf, String> {
         ))
     }
 }
+
+/// Installs the npm packages locked in `dir` (relative to the root) into
+/// `.tools/<name>`, outside the source tree (for tools, not test code).
+/// Returns that directory's `node_modules`.
+pub fn ensure_npm_tool(dir: &str, name: &str) -> Result<PathBuf, String> {
+    if !on_path("npm") {
+        return Err(format!(
+            "npm is not installed (it brings {name} for the tests)"
+        ));
+    }
+    let source = root().join(dir);
+    let install = root().join(".tools").join(name);
+    std::fs::create_dir_all(&install).map_err(|e| format!("{}: {e}", install.display()))?;
+    let lock = source.join("package-lock.json");
+    let stamp = install.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&stamp)) {
+        (Ok(l), Ok(s)) => s.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if !fresh {
+        for file in ["package.json", "package-lock.json"] {
+            std::fs::copy(source.join(file), install.join(file))
+                .map_err(|e| format!("copying {dir}/{file}: {e}"))?;
+        }
+        Cmd::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .dir(&install)
+            .run()?;
+    }
+    Ok(install.join("node_modules"))
+}
