@@ -99,7 +99,14 @@ pub struct LimitsConfig {
     pub max_user_info_bytes: Option<usize>,
     /// Client events per connection per second (10).
     pub max_client_events_per_second: Option<u32>,
+    /// Frames queued for one connection before it counts as too slow and is
+    /// closed with 4100 (1024).
+    pub max_queued_frames: Option<usize>,
 }
+
+/// Frames queued per connection before it counts as too slow (then it is
+/// closed with 4100, so one slow reader never holds others back).
+pub const DEFAULT_MAX_QUEUED_FRAMES: usize = 1024;
 
 /// The TOML file's shape.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -132,6 +139,8 @@ pub struct ServerConfig {
     pub host: String,
     /// Listen port (0 picks a free one).
     pub port: u16,
+    /// Frames queued for one connection before it is closed with 4100.
+    pub max_queued_frames: usize,
     /// Seconds of client silence before the server pings.
     pub activity_timeout_secs: u64,
     /// Seconds to wait for a pong before closing with 4201.
@@ -309,6 +318,10 @@ impl ServerConfig {
             organizations,
             apps: all_apps,
             limits,
+            max_queued_frames: l
+                .max_queued_frames
+                .unwrap_or(DEFAULT_MAX_QUEUED_FRAMES)
+                .max(1),
             static_dir,
             generated_credentials: generated,
         })
@@ -339,6 +352,7 @@ mod tests {
         assert_eq!(config.apps[0].organization.as_deref(), Some("acme-inc"));
         assert!(config.generated_credentials);
         assert_eq!((config.host.as_str(), config.port), ("127.0.0.1", 6001));
+        assert_eq!(config.max_queued_frames, DEFAULT_MAX_QUEUED_FRAMES);
     }
 
     #[test]
@@ -349,6 +363,7 @@ mod tests {
             allowed_origins = ["http://localhost:3000"]
             [limits]
             max_event_data_bytes = 20000
+            max_queued_frames = 5000
             [[organizations]]
             name = "globex"
             secret_token = "t"
@@ -364,6 +379,7 @@ mod tests {
         let config = ServerConfig::build(file, None, None, vec![], vec![], PathBuf::new()).unwrap();
         assert_eq!(config.port, 7000);
         assert_eq!(config.limits.max_event_data_bytes, 20000);
+        assert_eq!(config.max_queued_frames, 5000);
         assert_eq!(config.apps[0].organization.as_deref(), Some("globex"));
         assert!(!config.apps[0].client_events);
         assert!(!config.generated_credentials);

@@ -33,10 +33,6 @@ pub enum Outbound {
     Close(u16, String),
 }
 
-/// Frames queued per connection before it counts as too slow (then it is
-/// closed with 4100, so one slow reader never holds others back).
-pub const OUTBOUND_CAPACITY: usize = 1024;
-
 /// How the hub asks a connection's task to close it: the task ends at once,
 /// without waiting for the client to complete the close handshake.
 #[derive(Debug, Default)]

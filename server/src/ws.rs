@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::Server;
-use crate::hub::{AppHub, CloseRequest, ConnId, OUTBOUND_CAPACITY, Outbound, error_frame};
+use crate::hub::{AppHub, CloseRequest, ConnId, Outbound, error_frame};
 
 /// Frames larger than this are refused by the WebSocket layer itself.
 const MAX_WEBSOCKET_MESSAGE: usize = 256 * 1024;
@@ -90,7 +90,7 @@ async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, 
         return refuse(socket, refusal).await;
     }
     let id = server.next_connection_id();
-    let (tx, mut rx) = mpsc::channel(OUTBOUND_CAPACITY);
+    let (tx, mut rx) = mpsc::channel(server.config.max_queued_frames);
     let close_request = Arc::new(CloseRequest::default());
     let activity = Duration::from_secs(server.config.activity_timeout_secs);
     let pong_timeout = Duration::from_secs(server.config.pong_timeout_secs);

@@ -58,27 +58,29 @@ function waitForPort(port, ms) {
 
 // The server command: PUSHER_LITE_SERVER is the reference server binary
 // (`cargo xtask test` builds it and sets this).
-function serverCommand(port) {
+function serverCommand(port, extra) {
   const bin = process.env.PUSHER_LITE_SERVER;
   if (!bin) throw new Error('PUSHER_LITE_SERVER (the pusher-lite-server binary) is not set; run the suites through `cargo xtask test`');
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--app', `${APP.id}:${APP.key}:${APP.secret}`];
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--app', `${APP.id}:${APP.key}:${APP.secret}`, ...extra];
   return [bin, args];
 }
 
 export class Server {
-  constructor(port) {
+  constructor(port, extra = []) {
     this.port = port;
+    this.extra = extra;
     this.output = '';
   }
 
-  static async start() {
-    const server = new Server(await freePort());
+  // `extra`: more server arguments (the bench passes a --config file).
+  static async start(extra = []) {
+    const server = new Server(await freePort(), extra);
     await server.launch();
     return server;
   }
 
   async launch() {
-    const [cmd, args] = serverCommand(this.port);
+    const [cmd, args] = serverCommand(this.port, this.extra);
     this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk) => {
       this.output = (this.output + chunk).slice(-20000);
