@@ -2,8 +2,8 @@
 //! run on one machine, reported as ratios in `bench/report.md` and on stdout.
 //! Nothing is asserted: a budget missed is reported, not failed.
 //!
-//! Sections: publishers (ours vs the official Node and Python libraries,
-//! against the same server), the native client (vs pusher-js in Node: inbound
+//! Sections: publishers (ours, in Rust and through the Python binding, vs the
+//! official Node and Python libraries, against the same server), the native client (vs pusher-js in Node: inbound
 //! rate, trigger-to-callback latency; memory per subscribed channel), the
 //! browser client (our dist/pusher.js vs pusher-js 8.6 in headless Chromium:
 //! bundle size, inbound throughput at three payload sizes, script tag to
@@ -19,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use crate::chart::{Chart, Group};
 use crate::dist::{self, target_dir};
 use crate::run::{self, Cmd};
-use crate::tools;
+use crate::{bindings, test, tools};
 
 const APP: (&str, &str, &str) = ("9001", "bench-key", "bench-secret");
 
@@ -178,6 +178,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let runs = if quick { 1 } else { 3 };
     tools::ensure_npm("tests/compat")?;
     let python = tools::ensure_python_venv("tests/compat/requirements.txt")?;
+    // Our Publisher from Python too: the release wheel, in the same venv.
+    bindings::build(
+        &tools::ensure_python_venv("bindings/python/requirements.txt")?,
+        true,
+    )?;
+    test::python_with_wheel()?;
     Cmd::new("cargo")
         .args([
             "build",
@@ -207,9 +213,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let _ = writeln!(report, "## Publishers: triggers per second\n");
     let _ = writeln!(
         report,
-        "| in flight | pusher-lite (Rust) | official Node `pusher` 5.3.4 | official Python `pusher` 3.3.4 | vs Node | vs Python |"
+        "| in flight | pusher-lite (Rust) | pusher-lite (Python binding) | official Node `pusher` 5.3.4 | official Python `pusher` 3.3.4 | Rust vs Node | Rust vs Python | binding vs Python |"
     );
-    let _ = writeln!(report, "|---|---|---|---|---|---|");
+    let _ = writeln!(report, "|---|---|---|---|---|---|---|---|");
     let mut summary = Vec::new();
     let mut charts: Vec<(&str, Chart)> = Vec::new();
     let mut publisher_groups = Vec::new();
@@ -256,20 +262,36 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 .output()?;
             json_number(&out, "triggers_per_sec")
         })?;
+        let binding = repeat(runs, || {
+            let out = Cmd::new(&python)
+                .args([
+                    "bench/binding_trigger.py",
+                    &port,
+                    APP.0,
+                    APP.1,
+                    APP.2,
+                    &count.to_string(),
+                    &c,
+                ])
+                .output()?;
+            json_number(&out, "triggers_per_sec")
+        })?;
         let _ = writeln!(
             report,
-            "| {concurrency} | {rust:.0} | {node:.0} | {py:.0} | {:.2}× | {:.2}× |",
+            "| {concurrency} | {rust:.0} | {binding:.0} | {node:.0} | {py:.0} | {:.2}× | {:.2}× | {:.2}× |",
             rust / node,
-            rust / py
+            rust / py,
+            binding / py
         );
         publisher_groups.push(Group {
             label: format!("{concurrency} in flight"),
-            values: vec![rust, node, py],
+            values: vec![rust, binding, node, py],
         });
         summary.push(format!(
-            "publisher, {concurrency} in flight: {rust:.0}/s — {:.2}× Node (budget ≥ 1.5×), {:.2}× Python (budget ≥ 5×)",
+            "publisher, {concurrency} in flight: {rust:.0}/s — {:.2}× Node (budget ≥ 1.5×), {:.2}× Python (budget ≥ 5×); through the Python binding {binding:.0}/s = {:.2}× the official Python library",
             rust / node,
-            rust / py
+            rust / py,
+            binding / py
         ));
     }
 
@@ -450,6 +472,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             unit: "same server, same payloads (higher is better)".into(),
             series: vec![
                 "pusher-lite (Rust)".into(),
+                "pusher-lite (Python binding)".into(),
                 "official Node pusher".into(),
                 "official Python pusher".into(),
             ],

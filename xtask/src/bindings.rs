@@ -17,16 +17,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::dist::target_dir;
 use crate::run::{Cmd, root};
 use crate::tools;
 
 /// The library's file name.
 pub const LIB: &str = "libpusher_lite_ffi.so";
-
-/// Where cargo builds (honours `CARGO_TARGET_DIR`).
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
-}
 
 /// Where the bindings are written.
 pub fn out_dir() -> PathBuf {
@@ -43,15 +39,19 @@ pub fn wheel() -> Result<PathBuf, String> {
         .ok_or_else(|| format!("no wheel in {}", dir.display()))
 }
 
-/// `cargo xtask bindings`.
+/// `cargo xtask bindings [--release]`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    if let Some(flag) = args.first() {
-        return Err(format!(
-            "`cargo xtask bindings` takes no arguments (got {flag:?})"
-        ));
-    }
+    let release = match args {
+        [] => false,
+        [flag] if flag == "--release" => true,
+        other => {
+            return Err(format!(
+                "`cargo xtask bindings` takes only --release (got {other:?})"
+            ));
+        }
+    };
     let python = tools::ensure_python_venv("bindings/python/requirements.txt")?;
-    build(&python)?;
+    build(&python, release)?;
     println!("bindings written to {}", out_dir().display());
     Ok(())
 }
@@ -63,8 +63,10 @@ fn timed<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, Stri
     result
 }
 
-/// Builds the wheel and generates and assembles the other languages.
-pub fn build(python: &Path) -> Result<(), String> {
+/// Builds the wheel (an optimised library with `release`: what you ship and
+/// what the bench measures; the tests use the faster debug build) and
+/// generates and assembles the other languages.
+pub fn build(python: &Path, release: bool) -> Result<(), String> {
     let out = out_dir();
     let maturin = python.with_file_name("maturin");
     let wheels = out.join("python");
@@ -73,7 +75,9 @@ pub fn build(python: &Path) -> Result<(), String> {
     }
     timed("maturin build (library, uniffi-bindgen, wheel)", || {
         Cmd::new(&maturin)
-            .args(["build", "--manifest-path", "bindings/Cargo.toml", "--out"])
+            .args(["build", "--manifest-path", "bindings/Cargo.toml"])
+            .args(release.then_some("--release"))
+            .args(["--out"])
             .args([&wheels])
             .args(["--interpreter"])
             .args([python])

@@ -30,6 +30,7 @@ commands:
   demo    build the server and start it with the demo chat page (prints URL and credentials)
   bench   measurements side by side with pusher-js and the official libraries (--quick: one run)
   bindings  build the Python wheel and the Ruby, Kotlin and Swift bindings into <target>/bindings
+            (--release: the optimised library, as shipped)
 ";
 
 fn main() -> ExitCode {

@@ -308,11 +308,11 @@ const JVM_PACKAGES: [&str; 3] = ["default-jre-headless", "libjna-java", "junit4"
 
 fn bindings_build() -> Result<(), String> {
     let python = tools::ensure_python_venv(BINDINGS_PYTHON)?;
-    bindings::build(&python)
+    bindings::build(&python, false)
 }
 
 /// The venv's python with the freshly built wheel installed.
-fn python_with_wheel() -> Result<PathBuf, String> {
+pub fn python_with_wheel() -> Result<PathBuf, String> {
     let python = tools::ensure_python_venv(BINDINGS_PYTHON)?;
     Cmd::new(&python)
         .args([
