@@ -8,7 +8,11 @@
 //    triggers each event on all of them). "burst": the feed is published while
 //    the page's main thread is busy, and the rate counts from when it is free,
 //    so it measures the client; "streamed": the rate as events arrive;
-//    both at 100-byte payloads, and burst at 1 KB and 8 KB payloads;
+//    both at 100-byte payloads, and burst at 1 KB and 8 KB payloads. Beside
+//    the two clients, the burst is also read by a bare WebSocket that does the
+//    least any client must (JSON.parse the frame and its data, call the
+//    callback): the ceiling this browser and server allow, against which the
+//    ratios are to be read;
 // 3. time from the <script> tag to `connected` (median of fresh pages);
 // 4. latency from the HTTP trigger to the JS callback (p50/p90/p99/max of 300
 //    spaced events), both sides reading one clock (performance.timeOrigin).
@@ -63,16 +67,17 @@ const publisher = server.publisher();
 // moves a similar number of bytes. Each count is a multiple of CHANNELS.
 const EVENTS_BY_SIZE = { 100: EVENTS, 1024: EVENTS / 5, 8192: EVENTS / 25 };
 
+// The ceiling's reader: one WebSocket, no client library.
+const BARE = 'bare WebSocket';
+
 async function throughput(client, burst, bytes = 100) {
   const events = EVENTS_BY_SIZE[bytes];
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${app.url}/page?client=${client}`);
-  await page.evaluate(async (channels) => {
-    const p = (window.pusher = connect());
+  // The bare reader's page loads a client it does not use: the pages stay alike.
+  await page.goto(`${app.url}/page?client=${client === BARE ? 'pusher-lite' : client}`);
+  await page.evaluate(async ([channels, bare]) => {
     window.states = [];
-    p.connection.bind('state_change', (s) => window.states.push(`${s.previous}->${s.current}@${Math.round(performance.now())}`));
-    p.connection.bind('error', (e) => window.states.push(`error ${JSON.stringify(e)}`));
     window.got = 0;
     window.first = 0;
     window.last = 0;
@@ -81,9 +86,31 @@ async function throughput(client, burst, bytes = 100) {
       window.last = performance.now();
       window.sum = (window.sum || 0) + data.n; // the callback really reads the payload
     };
+    if (bare) {
+      const ws = new WebSocket(`ws://127.0.0.1:${CONFIG.port}/app/${CONFIG.key}?protocol=7&client=js&version=8.6.0`);
+      let subscribed = 0;
+      ws.onclose = (e) => window.states.push(`closed ${e.code} ${e.reason}`);
+      ws.onmessage = (e) => {
+        const message = JSON.parse(e.data);
+        if (message.event === 'tick') {
+          onEvent(JSON.parse(message.data));
+        } else if (message.event === 'pusher:connection_established') {
+          for (let i = 0; i < channels; i++) {
+            ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: `bench-${i}` } }));
+          }
+        } else if (message.event === 'pusher_internal:subscription_succeeded') {
+          subscribed++;
+        }
+      };
+      await until(() => subscribed === channels, 20000);
+      return;
+    }
+    const p = (window.pusher = connect());
+    p.connection.bind('state_change', (s) => window.states.push(`${s.previous}->${s.current}@${Math.round(performance.now())}`));
+    p.connection.bind('error', (e) => window.states.push(`error ${JSON.stringify(e)}`));
     for (let i = 0; i < channels; i++) p.subscribe(`bench-${i}`).bind('tick', onEvent);
     await until(() => p.allChannels().every((c) => c.subscribed), 20000);
-  }, CHANNELS);
+  }, [CHANNELS, client === BARE]);
   // The page's main thread is kept busy while the feed is published, so the
   // events wait in the browser and the count measures the client, not the feed.
   if (burst) {
@@ -179,7 +206,8 @@ for (const client of clients) {
   rate1k[client] = [];
   rate8k[client] = [];
 }
-// Interleaved, so both clients see the same machine load.
+const ceiling = { 100: [], 1024: [], 8192: [] };
+// Interleaved, so both clients (and the ceiling) see the same machine load.
 for (let round = 0; round < RUNS; round++) {
   for (const client of clients) {
     rate[client].push(await throughput(client, true));
@@ -187,6 +215,7 @@ for (let round = 0; round < RUNS; round++) {
     rate1k[client].push(await throughput(client, true, 1024));
     rate8k[client].push(await throughput(client, true, 8192));
   }
+  for (const bytes of [100, 1024, 8192]) ceiling[bytes].push(await throughput(BARE, true, bytes));
 }
 for (const client of clients) latencies[client] = await latency(client);
 for (let round = 0; round < ROUNDS; round++) {
@@ -212,6 +241,7 @@ const rateTheirs = median(rate[theirs]);
 console.log(`\ninbound throughput (events/s to a JS callback, ${fmt(EVENTS)} events over ${CHANNELS} channels, median of ${RUNS})`);
 console.log(`  burst (events queued while the page was busy): ours ${fmt(rateOurs)}   pusher-js ${fmt(rateTheirs)}`);
 console.log(`  streamed (as the server sends them):           ours ${fmt(median(streamed[ours]))}   pusher-js ${fmt(median(streamed[theirs]))}`);
+console.log(`  burst, ${BARE} (the ceiling: JSON.parse ×2 and the callback, no client): ${fmt(median(ceiling[100]))}`);
 const connOurs = median(connect[ours]);
 const connTheirs = median(connect[theirs]);
 console.log(`\nscript tag to 'connected' (ms, median of ${ROUNDS} fresh pages)`);
@@ -221,12 +251,13 @@ console.log('\nratios (ours / pusher-js)                                     bud
 console.log(`  gzip size vs pusher.min.js                 ${fmt(size.ours.gzip / size.min.gzip, 2).padStart(6)}   <= 1.00`);
 console.log(`  gzip size vs pusher-with-encryption.min.js ${fmt(size.ours.gzip / size.enc.gzip, 2).padStart(6)}`);
 console.log(`  inbound throughput (burst)                 ${fmt(rateOurs / rateTheirs, 2).padStart(6)}   >= 1.50`);
+console.log(`    the ceiling here (${BARE} / pusher-js)  ${fmt(median(ceiling[100]) / rateTheirs, 2).padStart(6)}`);
 console.log(`  inbound throughput (streamed)              ${fmt(median(streamed[ours]) / median(streamed[theirs]), 2).padStart(6)}`);
 console.log(`  time to connected                          ${fmt(connOurs / connTheirs, 2).padStart(6)}   <= 1.00`);
 
 console.log(`\ninbound throughput by payload size (burst, events/s, median of ${RUNS})`);
-console.log(`  1 KB: ours ${fmt(median(rate1k[ours]))}   pusher-js ${fmt(median(rate1k[theirs]))}`);
-console.log(`  8 KB: ours ${fmt(median(rate8k[ours]))}   pusher-js ${fmt(median(rate8k[theirs]))}`);
+console.log(`  1 KB: ours ${fmt(median(rate1k[ours]))}   pusher-js ${fmt(median(rate1k[theirs]))}   ${BARE} ${fmt(median(ceiling[1024]))}`);
+console.log(`  8 KB: ours ${fmt(median(rate8k[ours]))}   pusher-js ${fmt(median(rate8k[theirs]))}   ${BARE} ${fmt(median(ceiling[8192]))}`);
 const lat = (c) => latencies[c];
 console.log(`\nlatency, HTTP trigger to JS callback (ms; 300 events)      p50      p90      p99      max`);
 for (const c of [ours, theirs]) {
@@ -241,6 +272,9 @@ console.log(
     throughput_streamed: median(streamed[ours]) / median(streamed[theirs]),
     throughput_1k: median(rate1k[ours]) / median(rate1k[theirs]),
     throughput_8k: median(rate8k[ours]) / median(rate8k[theirs]),
+    ceiling: median(ceiling[100]) / rateTheirs,
+    ceiling_1k: median(ceiling[1024]) / median(rate1k[theirs]),
+    ceiling_8k: median(ceiling[8192]) / median(rate8k[theirs]),
     time_to_connected: connOurs / connTheirs,
     latency_p50: lat(ours).p50 / lat(theirs).p50,
     latency_p99: lat(ours).p99 / lat(theirs).p99,
@@ -254,6 +288,9 @@ console.log(
     theirs_rate_1k: median(rate1k[theirs]),
     ours_rate_8k: median(rate8k[ours]),
     theirs_rate_8k: median(rate8k[theirs]),
+    bare_rate_100: median(ceiling[100]),
+    bare_rate_1k: median(ceiling[1024]),
+    bare_rate_8k: median(ceiling[8192]),
     ours_connect_ms: connOurs,
     theirs_connect_ms: connTheirs,
     ours_p50_ms: lat(ours).p50,

@@ -112,7 +112,7 @@ conformance(
       await until(() => ch.subscribed);
       note('subscribed', ch.subscribed, ch.subscriptionPending);
     });
-    await publisher.trigger('public-1', 'obj', { a: 1, b: [true, null], c: 'é' });
+    await publisher.trigger('public-1', 'obj', { a: 1, b: [true, null], c: 'é ✓ 😀' });
     await publisher.trigger('public-1', 'text', 'not json');
     await publisher.trigger('public-1', 'num', 42);
     await publisher.trigger('public-1', 'json-text', '{"x":1}');
@@ -120,11 +120,11 @@ conformance(
   },
   (rec) => {
     assert.deepEqual(rec[0], ['same object', true, true]);
-    assert.deepEqual(find(rec, 'obj'), [['obj', 2, { a: 1, b: [true, null], c: 'é' }, {}]]);
+    assert.deepEqual(find(rec, 'obj'), [['obj', 2, { a: 1, b: [true, null], c: 'é ✓ 😀' }, {}]]);
     assert.deepEqual(find(rec, 'text'), [['text', 2, 'not json', {}]]);
     assert.deepEqual(find(rec, 'num'), [['num', 2, 42, {}]]);
     assert.deepEqual(find(rec, 'json-text'), [['json-text', 2, { x: 1 }, {}]]);
-    assert.deepEqual(find(rec, 'pusher bind'), [['pusher bind', 1, { a: 1, b: [true, null], c: 'é' }]]);
+    assert.deepEqual(find(rec, 'pusher bind'), [['pusher bind', 1, { a: 1, b: [true, null], c: 'é ✓ 😀' }]]);
     assert.equal(find(rec, 'pusher global').length, 4);
     assert.ok(find(rec, 'channel global').some((e) => e[2] === 'pusher:subscription_succeeded'));
   },

@@ -382,10 +382,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let _ = writeln!(report, "```text\n{}\n```", table.trim());
     let ratio = |key: &str| json_number(ratios, key).map(|v| format!("{v:.2}×"));
     summary.push(format!(
-        "browser: gzip size {} pusher.min.js (budget ≤ 1×), {} pusher-with-encryption; inbound {} pusher-js at 100 B (budget ≥ 1.5×), {} at 1 KB, {} at 8 KB; script tag to connected {} (budget ≤ 1×); latency p50 {}, p99 {}",
+        "browser: gzip size {} pusher.min.js (budget ≤ 1×), {} pusher-with-encryption; inbound {} pusher-js at 100 B (budget ≥ 1.5×; a bare WebSocket reaches {}), {} at 1 KB, {} at 8 KB; script tag to connected {} (budget ≤ 1×); latency p50 {}, p99 {}",
         ratio("gzip_vs_min")?,
         ratio("gzip_vs_encryption")?,
         ratio("throughput")?,
+        ratio("ceiling")?,
         ratio("throughput_1k")?,
         ratio("throughput_8k")?,
         ratio("time_to_connected")?,
@@ -398,6 +399,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
             figure(&format!("ours_{name}"))?,
             figure(&format!("theirs_{name}"))?,
         ])
+    };
+    let with_ceiling = |name: &str| -> Result<Vec<f64>, String> {
+        let mut values = ours_and_theirs(name)?;
+        values.push(figure(&format!("bare_{name}"))?);
+        Ok(values)
     };
     charts.push((
         "browser-size",
@@ -426,19 +432,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
             unit:
                 "events per second to a JS callback, same Chromium, same server (higher is better)"
                     .into(),
-            series: vec!["pusher-lite".into(), "pusher-js".into()],
+            series: vec![
+                "pusher-lite".into(),
+                "pusher-js".into(),
+                "bare WebSocket, no client (the ceiling)".into(),
+            ],
             groups: vec![
                 Group {
                     label: "100 B payloads".into(),
-                    values: ours_and_theirs("rate_100")?,
+                    values: with_ceiling("rate_100")?,
                 },
                 Group {
                     label: "1 KB payloads".into(),
-                    values: ours_and_theirs("rate_1k")?,
+                    values: with_ceiling("rate_1k")?,
                 },
                 Group {
                     label: "8 KB payloads".into(),
-                    values: ours_and_theirs("rate_8k")?,
+                    values: with_ceiling("rate_8k")?,
                 },
             ],
         },
