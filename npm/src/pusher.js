@@ -79,8 +79,6 @@ function report(error) {
   else setTimeout(() => { throw error; });
 }
 
-const encoder = new TextEncoder();
-
 function parseData(text) {
   try {
     return JSON.parse(text);
@@ -478,16 +476,11 @@ export default class Pusher extends Emitter {
     const w = this._w;
     ws.onopen = () => w.opened(handle);
     ws.onmessage = (event) => {
-      const text = event.data;
       // Binary frames are not part of the protocol: ignored.
-      if (typeof text !== 'string') return;
-      // UTF-8 takes at most 3 bytes per UTF-16 unit. A view that memory
-      // growth detached reads as empty, and is asked for again.
-      if (this._inbox === undefined || this._inbox.length < text.length * 3) this._inbox = w.inbox(text.length * 3);
-      const { written } = encoder.encodeInto(text, this._inbox);
-      this._frame = text;
+      if (typeof event.data !== 'string') return;
+      this._frame = event.data;
       try {
-        w.received(handle, written, event.timeStamp);
+        w.message(handle, event.data, event.timeStamp);
       } finally {
         this._frame = undefined;
       }

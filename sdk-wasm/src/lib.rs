@@ -98,9 +98,6 @@ struct Inner {
     sockets: Vec<Socket>,
     /// Whether a message is being handled (its text is in the facade).
     in_message: bool,
-    /// Where the facade writes each message's text, as UTF-8 (see
-    /// [`WasmClient::inbox`]).
-    inbox: Vec<u8>,
     /// The armed `setTimeout`: its id and the deadline (ms) it fires at.
     timer: Option<(i32, u64)>,
     on_timer: Option<Closure<dyn FnMut()>>,
@@ -153,7 +150,6 @@ impl WasmClient {
                 me: me.clone(),
                 sockets: Vec::new(),
                 in_message: false,
-                inbox: Vec::new(),
                 timer: None,
                 on_timer: None,
                 _on_network: None,
@@ -199,50 +195,15 @@ impl WasmClient {
         });
     }
 
-    /// The buffer the facade writes a message's text into (with
-    /// `TextEncoder.encodeInto`, before [`WasmClient::received`]), as a view
-    /// of WebAssembly memory at least `capacity` bytes long. Native encoding
-    /// into place instead of a string argument, which wasm-bindgen copies one
-    /// character at a time in JavaScript: the cost that grows with payloads.
-    /// The view lasts until memory grows (then its length reads 0) or a
-    /// larger one is asked for.
-    pub fn inbox(&self, capacity: usize) -> js_sys::Uint8Array {
-        let mut inner = self.0.borrow_mut();
-        if inner.inbox.len() < capacity {
-            inner.inbox = vec![0; capacity.max(4096)];
-        }
-        // SAFETY: the view is over `inbox`, which is only reallocated here and
-        // whose bytes are only read in `received`, after the facade has
-        // written them; a view outlived by a memory growth is detached (empty)
-        // and the facade asks again.
-        unsafe { js_sys::Uint8Array::view(&inner.inbox) }
-    }
-
-    /// A text message of `len` UTF-8 bytes, written to the inbox, arrived on
-    /// socket `handle` at `at` (the event's `timeStamp`, on the
-    /// `performance.now()` clock: no clock read per message).
-    pub fn received(&self, handle: u32, len: usize, at: f64) {
-        let inbox = {
-            let mut inner = self.0.borrow_mut();
-            inner.in_message = true;
-            std::mem::take(&mut inner.inbox)
-        };
+    /// A text message arrived on socket `handle` at `at` (the event's
+    /// `timeStamp`, on the `performance.now()` clock: no clock read per message).
+    pub fn message(&self, handle: u32, text: &str, at: f64) {
+        self.0.borrow_mut().in_message = true;
         let socket = SocketHandle(handle.into());
-        match inbox.get(..len).map(std::str::from_utf8) {
-            Some(Ok(text)) => self
-                .0
-                .borrow_mut()
-                .client
-                .handle_message(at as u64, socket, text),
-            // encodeInto writes UTF-8 within the view: never reached unless
-            // the facade breaks its side of the contract.
-            _ => self
-                .0
-                .borrow()
-                .host
-                .log(3, "message text was not valid UTF-8 in the inbox; dropped"),
-        }
-        self.0.borrow_mut().inbox = inbox;
+        self.0
+            .borrow_mut()
+            .client
+            .handle_message(at as u64, socket, text);
         drain(&self.0);
         self.0.borrow_mut().in_message = false;
     }
@@ -1026,32 +987,6 @@ mod tests {
         );
         assert_eq!(client.names(), "public-a");
         assert_eq!(client.members("public-a"), None);
-    }
-
-    #[wasm_bindgen_test]
-    fn the_inbox_is_written_by_the_facade_and_read_as_utf8() {
-        let host = recordingHost();
-        let client = client_with(host.clone().unchecked_into());
-        let view = client.inbox(10);
-        assert!(view.length() >= 10, "at least the capacity asked for");
-        // Bytes that are not UTF-8: dropped with an error line, nothing dispatched.
-        view.set_index(0, 0xff);
-        view.set_index(1, 0xfe);
-        client.received(1, 2, 0.0);
-        assert!(json(&get(&host, "logs")).contains("not valid UTF-8"));
-        assert_eq!(json(&get(&host, "calls")), "[]");
-        // A length past the inbox is refused the same way, not read.
-        client.received(1, view.length() as usize + 1, 0.0);
-        assert_eq!(json(&get(&host, "calls")), "[]");
-        // A larger capacity gets a new view; the same size keeps the buffer.
-        let larger = client.inbox(view.length() as usize * 2);
-        assert!(larger.length() >= view.length() * 2);
-        let text = r#"{"event":"pusher:ping","data":{}}"#;
-        let written = js_sys::Uint8Array::from(text.as_bytes());
-        larger.set(&written, 0);
-        // Socket 1 was never opened: the core ignores its frames.
-        client.received(1, text.len(), 0.0);
-        assert_eq!(client.state(), "initialized");
     }
 
     #[wasm_bindgen_test]
