@@ -12,6 +12,7 @@
 //! rate, latency under load, CPU per message). Charts go to `bench/charts/`.
 //! `--quick` runs each measurement once instead of three times.
 
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -221,61 +222,36 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut publisher_groups = Vec::new();
     for (concurrency, count, python_count) in [(1, 2000, 600), (8, 4000, 800)] {
         let c = concurrency.to_string();
-        let rust = repeat(runs, || {
-            let out = Cmd::new(bin("trigger_throughput"))
-                .args([
-                    address.as_str(),
-                    APP.0,
-                    APP.1,
-                    APP.2,
-                    &count.to_string(),
-                    &c,
-                ])
-                .output()?;
-            json_number(&out, "triggers_per_sec")
-        })?;
-        let node = repeat(runs, || {
-            let out = Cmd::new("node")
-                .args([
-                    "bench/anchors/trigger.mjs",
-                    &port,
-                    APP.0,
-                    APP.1,
-                    APP.2,
-                    &count.to_string(),
-                    &c,
-                ])
-                .output()?;
-            json_number(&out, "triggers_per_sec")
-        })?;
-        let py = repeat(runs, || {
-            let out = Cmd::new(&python)
-                .args([
-                    "bench/anchors/trigger.py",
-                    &port,
-                    APP.0,
-                    APP.1,
-                    APP.2,
-                    &python_count.to_string(),
-                    &c,
-                ])
-                .output()?;
-            json_number(&out, "triggers_per_sec")
-        })?;
-        let binding = repeat(runs, || {
-            let out = Cmd::new(&python)
-                .args([
-                    "bench/binding_trigger.py",
-                    &port,
-                    APP.0,
-                    APP.1,
-                    APP.2,
-                    &count.to_string(),
-                    &c,
-                ])
-                .output()?;
-            json_number(&out, "triggers_per_sec")
-        })?;
+        // Every publisher measure takes TARGET APP_ID KEY SECRET COUNT
+        // CONCURRENCY after its program's own arguments and prints the same JSON.
+        let rate = |program: &OsStr, own: &[&str], target: &str, count: usize| {
+            repeat(runs, || {
+                let out = Cmd::new(program)
+                    .args(own)
+                    .args([target, APP.0, APP.1, APP.2, &count.to_string(), &c])
+                    .output()?;
+                json_number(&out, "triggers_per_sec")
+            })
+        };
+        let rust = rate(bin("trigger_throughput").as_os_str(), &[], &address, count)?;
+        let node = rate(
+            "node".as_ref(),
+            &["bench/anchors/trigger.mjs"],
+            &port,
+            count,
+        )?;
+        let py = rate(
+            python.as_os_str(),
+            &["bench/python_trigger.py", "pusher"],
+            &port,
+            python_count,
+        )?;
+        let binding = rate(
+            python.as_os_str(),
+            &["bench/python_trigger.py", "pusher_lite"],
+            &port,
+            count,
+        )?;
         let _ = writeln!(
             report,
             "| {concurrency} | {rust:.0} | {binding:.0} | {node:.0} | {py:.0} | {:.2}× | {:.2}× | {:.2}× |",
