@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 
+use crate::batching;
 use crate::json::{self, JsonError, Value};
 use crate::protocol::events;
 
@@ -386,6 +387,9 @@ pub enum ServerMessage {
         socket_id: String,
         /// Seconds of silence after which the client should ping (protocol 7).
         activity_timeout: Option<u64>,
+        /// The server may batch frames on this connection (the Lite extension
+        /// in [`batching`](crate::batching), acknowledged only when asked for).
+        batching: bool,
     },
     /// `pusher:error`.
     Error {
@@ -456,9 +460,12 @@ impl ServerMessage {
                         field_error(event, "activity_timeout", "a number of seconds")
                     })?),
                 };
+                let batching =
+                    json::member(&members, batching::ACKNOWLEDGEMENT) == Some(&Value::Bool(true));
                 ServerMessage::ConnectionEstablished {
                     socket_id,
                     activity_timeout,
+                    batching,
                 }
             }
             events::ERROR => {
@@ -557,12 +564,18 @@ impl ServerMessage {
             ServerMessage::ConnectionEstablished {
                 socket_id,
                 activity_timeout,
+                batching,
             } => {
                 let mut data = String::from("{\"socket_id\":");
                 json::write_str(&mut data, socket_id);
                 if let Some(t) = activity_timeout {
                     data.push_str(",\"activity_timeout\":");
                     data.push_str(&t.to_string());
+                }
+                if *batching {
+                    data.push_str(",\"");
+                    data.push_str(batching::ACKNOWLEDGEMENT);
+                    data.push_str("\":true");
                 }
                 data.push('}');
                 frame(events::CONNECTION_ESTABLISHED, None, Some(data))
@@ -787,10 +800,32 @@ mod tests {
             msg,
             ServerMessage::ConnectionEstablished {
                 socket_id: "123.456".into(),
-                activity_timeout: Some(120)
+                activity_timeout: Some(120),
+                batching: false,
             }
         );
         assert_eq!(ServerMessage::decode(&msg.encode()).unwrap(), msg);
+    }
+
+    #[test]
+    fn connection_established_carries_the_batching_acknowledgement() {
+        let hello = ServerMessage::ConnectionEstablished {
+            socket_id: "1.2".into(),
+            activity_timeout: Some(120),
+            batching: true,
+        };
+        let text = hello.encode();
+        assert!(text.contains(r#"\"lite_batch\":true"#), "{text}");
+        assert_eq!(ServerMessage::decode(&text).unwrap(), hello);
+        // Any other value is no acknowledgement.
+        let other = r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.2\",\"activity_timeout\":120,\"lite_batch\":1}"}"#;
+        assert!(matches!(
+            ServerMessage::decode(other).unwrap(),
+            ServerMessage::ConnectionEstablished {
+                batching: false,
+                ..
+            }
+        ));
     }
 
     #[test]

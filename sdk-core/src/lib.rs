@@ -6,6 +6,7 @@
 //! all build on it, so they cannot drift apart.
 //!
 //! - [`frame`]: decode and encode frames into typed messages;
+//! - [`batching`]: the Lite extension that puts several frames in one message;
 //! - [`client`]: the connection state machine, channels, presence members,
 //!   encrypted channels and event routing, driven by inputs that carry `now`
 //!   and polled for outputs;
@@ -24,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod batching;
 pub mod client;
 pub mod encoding;
 pub mod encryption;

@@ -1,12 +1,24 @@
 //! `ClientConfig::data_by_reference`: ordinary events leave their string data in
 //! the frame text (`Payload::FrameData`, `from_frame`); everything that needs the
-//! data in the core still gets it.
+//! data in the core still gets it. With Lite frame batching, `from_frame` says
+//! which frame of the message holds the data.
 
 use pusher_lite_core::client::{Client, ClientConfig, Endpoint, Output, Payload, Target};
+
+const HELLO: &str = r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.2\",\"activity_timeout\":120}"}"#;
+const HELLO_BATCHING: &str = r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.2\",\"activity_timeout\":120,\"lite_batch\":true}"}"#;
 
 fn connected(by_reference: bool) -> (Client<u32>, pusher_lite_core::client::SocketHandle) {
     let mut config = ClientConfig::new("key", Endpoint::host("127.0.0.1", 6001, false));
     config.data_by_reference = by_reference;
+    connect(config, HELLO)
+}
+
+/// A client connected with `config`, the server having said `hello`.
+fn connect(
+    config: ClientConfig,
+    hello: &str,
+) -> (Client<u32>, pusher_lite_core::client::SocketHandle) {
     let mut client = Client::new(config);
     client.connect(0);
     let socket = std::iter::from_fn(|| client.poll())
@@ -16,11 +28,7 @@ fn connected(by_reference: bool) -> (Client<u32>, pusher_lite_core::client::Sock
         })
         .expect("an Open output");
     client.handle_open(1, socket);
-    client.handle_message(
-        2,
-        socket,
-        r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.2\",\"activity_timeout\":120}"}"#,
-    );
+    client.handle_message(2, socket, hello);
     for channel in ["news", "presence-room"] {
         client.subscribe(3, channel).expect("a valid name");
     }
@@ -28,7 +36,7 @@ fn connected(by_reference: bool) -> (Client<u32>, pusher_lite_core::client::Sock
     (client, socket)
 }
 
-fn dispatches(client: &mut Client<u32>) -> Vec<(String, Payload, bool)> {
+fn dispatches(client: &mut Client<u32>) -> Vec<(String, Payload, Option<u32>)> {
     std::iter::from_fn(|| client.poll())
         .filter_map(|o| match o {
             Output::Dispatch(d) => Some((d.event, d.payload, d.from_frame)),
@@ -48,7 +56,7 @@ fn ordinary_events_leave_their_data_in_the_frame() {
     );
     assert_eq!(
         dispatches(&mut client),
-        [("greet".into(), Payload::FrameData, true)]
+        [("greet".into(), Payload::FrameData, Some(0))]
     );
 
     // Data that is not a string is decoded as usual.
@@ -59,7 +67,7 @@ fn ordinary_events_leave_their_data_in_the_frame() {
     );
     assert_eq!(
         dispatches(&mut client),
-        [("greet".into(), Payload::Data(r#"{"hi":1}"#.into()), true)]
+        [("greet".into(), Payload::Data(r#"{"hi":1}"#.into()), Some(0))]
     );
 
     // Protocol events still carry their data (the core needs it).
@@ -73,7 +81,7 @@ fn ordinary_events_leave_their_data_in_the_frame() {
         [(
             "pusher:subscription_succeeded".into(),
             Payload::Data("{}".into()),
-            false
+            None
         )]
     );
 
@@ -98,7 +106,7 @@ fn without_the_option_data_is_decoded() {
     );
     assert_eq!(
         dispatches(&mut client),
-        [("greet".into(), Payload::Data(r#"{"hi":1}"#.into()), true)]
+        [("greet".into(), Payload::Data(r#"{"hi":1}"#.into()), Some(0))]
     );
 }
 
@@ -124,4 +132,89 @@ fn presence_client_events_keep_their_sender() {
             user_id: Some("bob".into())
         }))
     );
+}
+
+fn batching_config(batching: bool) -> ClientConfig {
+    let mut config = ClientConfig::new("key", Endpoint::host("127.0.0.1", 6001, false));
+    config.data_by_reference = true;
+    config.batching = batching;
+    config
+}
+
+const BATCH: &str = concat!(
+    r#"{"event":"greet","channel":"news","data":"{\"n\":1}"}"#,
+    "\n",
+    r#"{"event":"pusher_internal:subscription_count","channel":"news","data":"{\"subscription_count\":2}"}"#,
+    "\n",
+    r#"{"event":"greet","channel":"news","data":"{\"n\":2}"}"#,
+);
+
+#[test]
+fn a_batched_message_is_read_frame_by_frame_in_order() {
+    let (mut client, socket) = connect(batching_config(true), HELLO_BATCHING);
+    client.bind(&Target::Channel("news".into()), "greet", 1);
+    client.handle_message(4, socket, BATCH);
+    assert_eq!(
+        dispatches(&mut client),
+        [
+            ("greet".into(), Payload::FrameData, Some(0)),
+            (
+                "pusher:subscription_count".into(),
+                Payload::Data(r#"{"subscription_count":2}"#.into()),
+                None
+            ),
+            ("greet".into(), Payload::FrameData, Some(2)),
+        ]
+    );
+    // A later single-frame message counts from 0 again.
+    client.handle_message(
+        5,
+        socket,
+        r#"{"event":"greet","channel":"news","data":"{}"}"#,
+    );
+    assert_eq!(
+        dispatches(&mut client),
+        [("greet".into(), Payload::FrameData, Some(0))]
+    );
+}
+
+#[test]
+fn batching_is_asked_for_in_the_url_unless_turned_off() {
+    for (batching, asked) in [(true, true), (false, false)] {
+        let mut client: Client<u32> = Client::new(batching_config(batching));
+        client.connect(0);
+        let url = std::iter::from_fn(|| client.poll())
+            .find_map(|o| match o {
+                Output::Open { url, .. } => Some(url),
+                _ => None,
+            })
+            .expect("an Open output");
+        assert_eq!(url.ends_with("&lite_batch=1"), asked, "{url}");
+    }
+}
+
+#[test]
+fn without_the_acknowledgement_a_message_is_one_frame() {
+    // A server that ignored the request: a message with two frames is not split
+    // (it is malformed, and reported), and one frame with a raw line feed is fine.
+    let (mut client, socket) = connect(batching_config(true), HELLO);
+    client.bind(&Target::Channel("news".into()), "greet", 1);
+    client.handle_message(
+        4,
+        socket,
+        "{\"event\":\"greet\",\n\"channel\":\"news\",\"data\":\"{}\"}",
+    );
+    assert_eq!(
+        dispatches(&mut client),
+        [("greet".into(), Payload::FrameData, Some(0))]
+    );
+    client.handle_message(5, socket, BATCH);
+    let events: Vec<_> = dispatches(&mut client).into_iter().map(|d| d.0).collect();
+    assert_eq!(events, ["error"]);
+
+    // Turned off here, an acknowledgement (which a server should not send) is ignored.
+    let (mut client, socket) = connect(batching_config(false), HELLO_BATCHING);
+    client.handle_message(4, socket, BATCH);
+    let events: Vec<_> = dispatches(&mut client).into_iter().map(|d| d.0).collect();
+    assert_eq!(events, ["error"]);
 }

@@ -32,8 +32,13 @@ fn server_value(m: &ServerMessage) -> Value {
         ServerMessage::ConnectionEstablished {
             socket_id,
             activity_timeout,
+            batching,
         } => {
-            json!({"type": "connection_established", "socket_id": socket_id, "activity_timeout": activity_timeout})
+            let mut value = json!({"type": "connection_established", "socket_id": socket_id, "activity_timeout": activity_timeout});
+            if *batching {
+                value["lite_batch"] = json!(true);
+            }
+            value
         }
         ServerMessage::Error { code, message } => {
             json!({"type": "error", "code": code, "message": message})

@@ -28,6 +28,8 @@ fn config(v: &Value) -> ClientConfig {
     let mut c = ClientConfig::new(v["app_key"].as_str().unwrap_or("app-key"), endpoint);
     c.client_name = v["client_name"].as_str().unwrap_or("js").to_owned();
     c.client_version = v["client_version"].as_str().unwrap_or("8.6.0").to_owned();
+    // The scenarios describe pusher-js, which does not ask for Lite frame batching.
+    c.batching = v["batching"].as_bool().unwrap_or(false);
     let num = |key: &str, default: u64| v[key].as_u64().unwrap_or(default);
     c.activity_timeout_ms = num("activity_timeout_ms", c.activity_timeout_ms);
     c.pong_timeout_ms = num("pong_timeout_ms", c.pong_timeout_ms);

@@ -153,6 +153,10 @@ pub struct ClientConfig {
     /// data is never unescaped here. Protocol events, encrypted channels and the
     /// connection's `message` event still carry their data.
     pub data_by_reference: bool,
+    /// Ask the server for Lite frame batching (several frames per message under
+    /// load; see [`crate::batching`]). Harmless against any other server, which
+    /// ignores the request and is then read one frame per message.
+    pub batching: bool,
 }
 
 impl ClientConfig {
@@ -172,6 +176,7 @@ impl ClientConfig {
             session_token: None,
             log_level: None,
             data_by_reference: false,
+            batching: true,
         }
     }
 }

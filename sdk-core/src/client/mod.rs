@@ -59,6 +59,7 @@ pub use output::{
 };
 
 use crate::auth::{self, ChannelAuthorization, UserAuthentication};
+use crate::batching;
 use crate::encryption::{ChannelKey, EncryptionError, SealedPayload};
 use crate::frame::{self, ClientMessage, Data, Frame, MemberData, PresenceData, ServerMessage};
 use crate::jwt;
@@ -90,8 +91,17 @@ impl Rng {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Transport {
     Idle,
-    Opening { socket: SocketHandle, opened: bool },
-    Established { socket: SocketHandle, since: u64 },
+    Opening {
+        socket: SocketHandle,
+        opened: bool,
+    },
+    /// `batched`: the server acknowledged Lite frame batching, so a message
+    /// may hold several frames.
+    Established {
+        socket: SocketHandle,
+        since: u64,
+        batched: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -213,7 +223,7 @@ struct PendingDispatch {
     event: String,
     payload: Payload,
     routes: Vec<Route>,
-    from_frame: bool,
+    from_frame: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -234,6 +244,9 @@ pub struct Client<H> {
     next_socket: u64,
     next_request: u64,
     socket_id: Option<String>,
+    /// Position of the frame being handled within its message (see
+    /// [`Dispatch::from_frame`]); 0 unless the server batches.
+    frame_index: u32,
     activity_timeout_ms: u64,
     failures: u32,
     timers: Timers,
@@ -259,6 +272,7 @@ impl<H: Clone> Client<H> {
             next_socket: 0,
             next_request: 0,
             socket_id: None,
+            frame_index: 0,
             failures: 0,
             timers: Timers::default(),
             channels: Vec::new(),
@@ -548,7 +562,9 @@ impl<H: Clone> Client<H> {
                 });
                 self.apply_close_action(now, action, error);
             }
-            Transport::Established { socket: s, since } if s == socket => {
+            Transport::Established {
+                socket: s, since, ..
+            } if s == socket => {
                 self.transport = Transport::Idle;
                 self.timers.activity = None;
                 self.timers.pong = None;
@@ -645,12 +661,17 @@ impl<H: Clone> Client<H> {
         };
         let base = self.config.connect_timeout_ms;
         self.timers.attempt = Some(now + (base << self.failures.min(2)));
-        let url = self.config.endpoint.url(
+        let mut url = self.config.endpoint.url(
             &self.config.app_key,
             self.use_tls,
             &self.config.client_name,
             &self.config.client_version,
         );
+        if self.config.batching {
+            url.push('&');
+            url.push_str(batching::QUERY_PARAMETER);
+            url.push_str("=1");
+        }
         self.log(LogLevel::Debug, || format!("connecting to {url}"));
         self.queue
             .push_back(Queued::Ready(Output::Open { socket, url }));
@@ -774,10 +795,20 @@ impl<H: Clone> Client<H> {
             Transport::Opening { socket: s, .. } if s == socket => {
                 self.handle_handshake(now, socket, text)
             }
-            Transport::Established { socket: s, .. } if s == socket => {
+            Transport::Established {
+                socket: s, batched, ..
+            } if s == socket => {
                 self.timers.activity = Some(now + self.activity_timeout_ms);
                 self.timers.pong = None;
-                self.handle_frame(now, socket, text);
+                if batched {
+                    for (index, frame) in batching::frames(text) {
+                        self.frame_index = index;
+                        self.handle_frame(now, socket, frame);
+                    }
+                    self.frame_index = 0;
+                } else {
+                    self.handle_frame(now, socket, text);
+                }
             }
             _ => {}
         }
@@ -789,8 +820,13 @@ impl<H: Clone> Client<H> {
             Ok(ServerMessage::ConnectionEstablished {
                 socket_id,
                 activity_timeout: Some(seconds),
+                batching,
             }) => {
-                self.transport = Transport::Established { socket, since: now };
+                self.transport = Transport::Established {
+                    socket,
+                    since: now,
+                    batched: batching && self.config.batching,
+                };
                 self.timers.attempt = None;
                 self.timers.retry = None;
                 self.timers.unavailable = None;
@@ -1636,7 +1672,7 @@ impl<H: Clone> Client<H> {
             event,
             payload,
             routes,
-            from_frame: false,
+            from_frame: None,
         }));
     }
 
@@ -1649,7 +1685,8 @@ impl<H: Clone> Client<H> {
         payload: Payload,
         routes: Vec<Route>,
     ) {
-        let from_frame = matches!(payload, Payload::Data(_) | Payload::FrameData);
+        let from_frame =
+            matches!(payload, Payload::Data(_) | Payload::FrameData).then_some(self.frame_index);
         self.queue.push_back(Queued::Dispatch(PendingDispatch {
             source,
             event,

@@ -184,12 +184,14 @@ pub struct Dispatch<H> {
     pub metadata: Option<Metadata>,
     /// Handlers resolved when this was polled, in the order to call them.
     pub calls: Vec<Call<H>>,
-    /// The payload is the `data` member of the frame given to the
-    /// `handle_message` call that produced this event (`Payload::Data` taken
-    /// verbatim from it, or `Payload::FrameData`). A front end that kept that
-    /// frame's text may read the value from it with its own JSON parser (the
-    /// browser does, to keep the data out of WebAssembly memory round trips).
-    pub from_frame: bool,
+    /// `Some(i)`: the payload is the `data` member of frame `i` of the message
+    /// given to the `handle_message` call that produced this event
+    /// (`Payload::Data` taken verbatim from it, or `Payload::FrameData`). `i` is
+    /// 0 unless the server batches frames (see [`crate::batching`]; frame `i` is
+    /// the `i`-th `\n`-separated piece). A front end that kept the message text
+    /// may read the value from it with its own JSON parser (the browser does, to
+    /// keep the data out of WebAssembly memory round trips).
+    pub from_frame: Option<u32>,
 }
 
 /// What the front end must do next.
