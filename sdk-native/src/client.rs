@@ -293,6 +293,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Ask the server for Lite frame batching, several events per WebSocket
+    /// message under load (default on; a server without it ignores the request).
+    pub fn batching(mut self, on: bool) -> Self {
+        self.config.batching = on;
+        self
+    }
+
     /// Ping after this much silence (default 120 s; the server may ask for less).
     pub fn activity_timeout(mut self, timeout: Duration) -> Self {
         self.config.activity_timeout_ms = timeout.as_millis() as u64;

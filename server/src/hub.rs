@@ -199,7 +199,9 @@ impl AppHub {
         sent
     }
 
-    /// Registers a new connection and sends it `connection_established`.
+    /// Registers a new connection and sends it `connection_established`
+    /// (acknowledging Lite frame batching when the connection asked for it and
+    /// its writer will batch).
     pub fn connect(
         &self,
         id: ConnId,
@@ -207,10 +209,12 @@ impl AppHub {
         tx: mpsc::Sender<Outbound>,
         close: Arc<CloseRequest>,
         activity_timeout: u64,
+        batching: bool,
     ) {
         let hello = ServerMessage::ConnectionEstablished {
             socket_id: socket_id.clone(),
             activity_timeout: Some(activity_timeout),
+            batching,
         }
         .encode();
         let conn = Connection {

@@ -12,6 +12,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
+use pusher_lite_core::batching;
 use pusher_lite_core::frame::{ClientMessage, ServerMessage};
 use pusher_lite_core::protocol::{codes, events};
 use pusher_lite_core::server::{Refusal, check_protocol};
@@ -38,7 +39,51 @@ pub async fn upgrade(
     ws.max_message_size(MAX_WEBSOCKET_MESSAGE)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| connection(server, key, query.get("protocol").cloned(), socket))
+        .on_upgrade(move |socket| connection(server, key, query, socket))
+}
+
+/// Lite frame batching: `first` and the events already queued behind it, up
+/// to [`batching::MAX_BATCH_BYTES`], as one message (never waiting for more),
+/// and the next outbound item taken from the queue that could not join it (a
+/// protocol frame or a close), to be sent after it.
+fn next_batch(
+    first: Utf8Bytes,
+    rx: &mut mpsc::Receiver<Outbound>,
+) -> (Utf8Bytes, Option<Outbound>) {
+    let mut batch: Option<String> = None;
+    let mut left = None;
+    if batching::may_share_a_message(first.as_str()) {
+        let mut len = first.len();
+        while len < batching::MAX_BATCH_BYTES {
+            match rx.try_recv() {
+                Ok(Outbound::Text(text)) if batching::may_share_a_message(text.as_str()) => {
+                    let message = batch.get_or_insert_with(|| {
+                        let mut message = String::with_capacity(first.len() * 4);
+                        batching::append(&mut message, first.as_str());
+                        message
+                    });
+                    batching::append(message, text.as_str());
+                    len = message.len();
+                }
+                Ok(other) => {
+                    left = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    let message = match batch {
+        Some(message) => Utf8Bytes::from(message),
+        // Alone, a frame still must not carry a raw line feed.
+        None if first.as_str().contains(batching::SEPARATOR) => {
+            let mut alone = String::with_capacity(first.len());
+            batching::append(&mut alone, first.as_str());
+            Utf8Bytes::from(alone)
+        }
+        None => first,
+    };
+    (message, left)
 }
 
 /// Refuses a connection the way the protocol says: `pusher:error` with the
@@ -65,7 +110,12 @@ fn socket_id() -> String {
     )
 }
 
-async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, socket: WebSocket) {
+async fn connection(
+    server: Arc<Server>,
+    key: String,
+    query: HashMap<String, String>,
+    socket: WebSocket,
+) {
     let app = match server.app_by_key(&key) {
         Some(app) if app.config.enabled => app,
         Some(_) => {
@@ -86,9 +136,10 @@ async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, 
             .await;
         }
     };
-    if let Err(refusal) = check_protocol(protocol.as_deref()) {
+    if let Err(refusal) = check_protocol(query.get("protocol").map(String::as_str)) {
         return refuse(socket, refusal).await;
     }
+    let batching = batching::requested(query.get(batching::QUERY_PARAMETER).map(String::as_str));
     let id = server.next_connection_id();
     let (tx, mut rx) = mpsc::channel(server.config.max_queued_frames);
     let close_request = Arc::new(CloseRequest::default());
@@ -104,16 +155,27 @@ async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, 
         tx.clone(),
         close_request.clone(),
         server.config.activity_timeout_secs,
+        batching,
     );
 
     let writer = tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            match out {
-                Outbound::Text(text) => {
-                    if sink.send(Message::Text(text)).await.is_err() {
-                        break;
-                    }
+        // An item taken from the queue that could not join the batch before it.
+        let mut left: Option<Outbound> = None;
+        loop {
+            let out = match left.take() {
+                Some(out) => out,
+                None => match rx.recv().await {
+                    Some(out) => out,
+                    None => break,
+                },
+            };
+            let text = match out {
+                Outbound::Text(text) if batching => {
+                    let (message, rest) = next_batch(text, &mut rx);
+                    left = rest;
+                    message
                 }
+                Outbound::Text(text) => text,
                 Outbound::Close(code, reason) => {
                     let frame = CloseFrame {
                         code,
@@ -122,6 +184,9 @@ async fn connection(server: Arc<Server>, key: String, protocol: Option<String>, 
                     let _ = sink.send(Message::Close(Some(frame))).await;
                     break;
                 }
+            };
+            if sink.send(Message::Text(text)).await.is_err() {
+                break;
             }
         }
         let _ = sink.close().await;
@@ -243,5 +308,83 @@ fn handle_text(server: &Server, app: &AppHub, id: ConnId, text: &str) {
                 app.send_error(id, &refusal, channel.as_deref());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: usize) -> Utf8Bytes {
+        Utf8Bytes::from(format!(
+            r#"{{"event":"tick","channel":"c","data":"{{\"n\":{n}}}"}}"#
+        ))
+    }
+
+    fn queue(items: Vec<Outbound>) -> mpsc::Receiver<Outbound> {
+        let (tx, rx) = mpsc::channel(items.len().max(1));
+        for item in items {
+            tx.try_send(item).unwrap();
+        }
+        rx
+    }
+
+    #[test]
+    fn events_queued_behind_an_event_join_it_up_to_a_protocol_frame() {
+        let count = r#"{"event":"pusher_internal:subscription_count","channel":"c","data":"{\"subscription_count\":2}"}"#;
+        let lines = "{\"event\":\"client-x\",\n\"channel\":\"c\",\"data\":{}}";
+        let mut rx = queue(vec![
+            Outbound::Text(event(1)),
+            Outbound::Text(Utf8Bytes::from(lines)),
+            Outbound::Text(Utf8Bytes::from(count)),
+            Outbound::Text(event(2)),
+        ]);
+        let (message, left) = next_batch(event(0), &mut rx);
+        let frames: Vec<&str> = message.as_str().split('\n').collect();
+        assert_eq!(
+            frames,
+            [
+                event(0).as_str(),
+                event(1).as_str(),
+                "{\"event\":\"client-x\", \"channel\":\"c\",\"data\":{}}"
+            ]
+        );
+        // The protocol frame goes alone, then the event behind it.
+        let Some(Outbound::Text(next)) = left else {
+            panic!("the protocol frame is left over: {left:?}")
+        };
+        assert_eq!(next.as_str(), count);
+        let (alone, left) = next_batch(next, &mut rx);
+        assert_eq!(alone.as_str(), count);
+        assert!(left.is_none());
+        let Ok(Outbound::Text(behind)) = rx.try_recv() else {
+            panic!("the event behind the protocol frame is queued")
+        };
+        let (last, left) = next_batch(behind, &mut rx);
+        assert_eq!(last, event(2));
+        assert!(left.is_none());
+    }
+
+    #[test]
+    fn a_batch_stops_at_its_size_and_before_a_close() {
+        let mut items: Vec<Outbound> = (1..1000).map(|n| Outbound::Text(event(n))).collect();
+        items.push(Outbound::Close(4100, "slow".into()));
+        let mut rx = queue(items);
+        let (message, left) = next_batch(event(0), &mut rx);
+        assert!(message.len() >= batching::MAX_BATCH_BYTES);
+        assert!(message.len() < batching::MAX_BATCH_BYTES + 100);
+        assert!(left.is_none());
+        // Drain the events; the close is handed back, not lost.
+        let mut left = None;
+        while let Ok(out) = rx.try_recv() {
+            match out {
+                Outbound::Text(text) => left = next_batch(text, &mut rx).1,
+                close => left = Some(close),
+            }
+            if left.is_some() {
+                break;
+            }
+        }
+        assert!(matches!(left, Some(Outbound::Close(4100, _))), "{left:?}");
     }
 }

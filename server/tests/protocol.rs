@@ -528,3 +528,132 @@ async fn metrics_and_health() {
     assert_eq!(status, 404);
     assert!(body.contains("/js/ serves"), "{body}");
 }
+
+/// Every frame of the messages a connection receives until `count` frames
+/// named `event` arrived, and how many messages carried them.
+async fn frames_until(stream: &mut Stream, event: &str, count: usize) -> (Vec<Value>, usize) {
+    let mut frames = Vec::new();
+    let mut messages = 0;
+    let mut seen = 0;
+    tokio::time::timeout(WAIT, async {
+        while seen < count {
+            let text = match stream.next().await {
+                Some(Ok(Message::Text(text))) => text,
+                other => panic!("expected a text message, got {other:?}"),
+            };
+            messages += 1;
+            assert!(
+                text.len() <= pusher_lite_core::batching::MAX_BATCH_BYTES + 1024,
+                "a batch of {} bytes",
+                text.len()
+            );
+            for piece in text.as_str().split('\n') {
+                let frame: Value = serde_json::from_str(piece)
+                    .unwrap_or_else(|e| panic!("a batched piece is one JSON frame ({e}): {piece}"));
+                if frame["event"] == event {
+                    seen += 1;
+                }
+                frames.push(frame);
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{seen} of {count} {event} frames within {WAIT:?}"));
+    (frames, messages)
+}
+
+#[tokio::test]
+async fn lite_frame_batching_is_given_only_to_clients_that_ask() {
+    const CHANNELS: usize = 50;
+    const ROUNDS: usize = 20;
+    let server = Server::start();
+    let mut plain = Ws::connect(&server).await;
+    let mut batched = Ws::raw(
+        &server,
+        &format!("/app/{APP_KEY}?protocol=7&client=test&version=1&lite_batch=1"),
+    )
+    .await;
+    // The handshake is a message of its own, and acknowledges the request.
+    let hello = match batched.next().await {
+        Some(Ok(Message::Text(text))) => text,
+        other => panic!("expected the handshake, got {other:?}"),
+    };
+    assert!(!hello.as_str().contains('\n'));
+    let hello: Value = serde_json::from_str(hello.as_str()).unwrap();
+    assert_eq!(data(&hello)["lite_batch"], true);
+    let socket_id = data(&hello)["socket_id"].as_str().unwrap().to_owned();
+
+    let names: Vec<String> = (0..CHANNELS).map(|i| format!("batch-{i}")).collect();
+    for name in &names {
+        let subscribe = serde_json::json!({"event": "pusher:subscribe", "data": {"channel": name}});
+        plain.send(&subscribe.to_string()).await;
+        batched
+            .send(Message::text(subscribe.to_string()))
+            .await
+            .unwrap();
+    }
+    for _ in 0..CHANNELS {
+        plain
+            .next_event("pusher_internal:subscription_succeeded")
+            .await;
+    }
+    frames_until(
+        &mut batched,
+        "pusher_internal:subscription_succeeded",
+        CHANNELS,
+    )
+    .await;
+
+    // Each trigger queues one frame per channel at once for both connections.
+    let publisher = server.publisher();
+    for round in 0..ROUNDS {
+        publisher
+            .trigger(&names, "tick", &format!(r#"{{"round":{round}}}"#))
+            .await
+            .unwrap();
+    }
+    let (frames, messages) = frames_until(&mut batched, "tick", CHANNELS * ROUNDS).await;
+    let ticks: Vec<&Value> = frames.iter().filter(|f| f["event"] == "tick").collect();
+    assert!(
+        messages < ticks.len(),
+        "{} tick frames came in {messages} messages: none were batched",
+        ticks.len()
+    );
+    // In order on every channel.
+    for name in &names {
+        let rounds: Vec<u64> = ticks
+            .iter()
+            .filter(|f| f["channel"] == name.as_str())
+            .map(|f| data(f)["round"].as_u64().unwrap())
+            .collect();
+        assert_eq!(rounds, (0..ROUNDS as u64).collect::<Vec<_>>(), "{name}");
+    }
+    // The connection that did not ask gets exactly one frame per message
+    // (`next` parses each message as one JSON frame).
+    for _ in 0..CHANNELS * ROUNDS {
+        plain.next_event("tick").await;
+    }
+
+    // A frame with raw line feeds (a client event's data as its sender wrote it)
+    // still arrives as one frame, with the same data.
+    let mut sender = Ws::connect(&server).await;
+    sender.subscribe_private("private-lines").await;
+    let auth = app()
+        .authorize_channel(&socket_id, "private-lines", None, None)
+        .unwrap();
+    let subscribe = serde_json::json!({"event": "pusher:subscribe", "data": {"channel": "private-lines", "auth": auth.auth}});
+    batched
+        .send(Message::text(subscribe.to_string()))
+        .await
+        .unwrap();
+    frames_until(&mut batched, "pusher_internal:subscription_succeeded", 1).await;
+    sender
+        .send("{\"event\":\"client-lines\",\n\"channel\":\"private-lines\",\n\"data\":{\n  \"text\": \"a\\nb\"\n}}")
+        .await;
+    let (frames, _) = frames_until(&mut batched, "client-lines", 1).await;
+    let event = frames
+        .iter()
+        .find(|f| f["event"] == "client-lines")
+        .unwrap();
+    assert_eq!(event["data"], serde_json::json!({"text": "a\nb"}));
+}
