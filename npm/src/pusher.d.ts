@@ -124,6 +124,12 @@ export interface Options {
   authorizer?: ChannelAuthorizerGenerator;
   /** Lite extension: a session JWT that authorizes subscriptions and Lite client events. */
   sessionToken?: string;
+  /**
+   * Lite extension: ask the server to put several frames in one WebSocket
+   * message under load (far fewer messages for the browser to deliver). On by
+   * default; a server that does not support it ignores the request.
+   */
+  batching?: boolean;
   /** Accepted for compatibility; ignored (no HTTP fallback, no stats). */
   httpHost?: string;
   httpPort?: number;

@@ -424,6 +424,7 @@ export default class Pusher extends Emitter {
       randomSeed(),
       options.sessionToken,
       !!(logFunction || logToConsole),
+      options.batching !== false,
       this,
     );
     this.connection = new ConnectionManager(this);
@@ -456,13 +457,16 @@ export default class Pusher extends Emitter {
     call(targets, event, data, userId);
   }
 
-  // Called by the driver: an event whose data is that of the message being
-  // handled (parsed here, as pusher-js does, never copied back out of Rust).
-  frameDispatch(calls, withUser) {
+  // Called by the driver: an event whose data is that of frame `index` of the
+  // message being handled (parsed here, as pusher-js does, never copied back
+  // out of Rust). A message holds several frames, one per line, when the
+  // server batches (the core's Lite frame batching).
+  frameDispatch(calls, withUser, index) {
     const targets = resolve(calls);
+    const frame = (this._frames ||= this._frame.split('\n'))[index];
     let message;
     try {
-      message = JSON.parse(this._frame);
+      message = JSON.parse(frame);
     } catch (error) {
       report(error);
       return;
@@ -482,7 +486,7 @@ export default class Pusher extends Emitter {
       try {
         w.message(handle, event.data, event.timeStamp);
       } finally {
-        this._frame = undefined;
+        this._frame = this._frames = undefined;
       }
     };
     ws.onclose = (event) => w.closed(handle, event.code, event.reason);

@@ -164,7 +164,7 @@ test('PusherLite: options checked, host:port parsed, subscriptions carry the ses
     await page.waitForFunction(() => window.lite.connection.state === 'connected');
     await page.waitForTimeout(200);
     const [socket] = sockets;
-    assert.match(socket.url, new RegExp(`^ws://127\\.0\\.0\\.1:${server.port}/app/${APP.key}\\?protocol=7&client=js&version=[\\d.]+&flash=false$`));
+    assert.match(socket.url, new RegExp(`^ws://127\\.0\\.0\\.1:${server.port}/app/${APP.key}\\?protocol=7&client=js&version=[\\d.]+&flash=false&lite_batch=1$`));
     const subscribe = socket.sent.map((t) => JSON.parse(t)).find((m) => m.event === 'pusher:subscribe');
     assert.deepEqual(subscribe.data, { auth: 'h.eyJzdWIiOiJyb2JvdCJ9.s', channel: 'general' });
   });
@@ -194,4 +194,47 @@ test('browser offline: a ping goes out at once (a dead socket shows within pongT
     await page.context().setOffline(false);
     await page.waitForFunction(() => window.p.connection.state === 'connected');
   });
+});
+
+test('Lite frame batching: a burst arrives whole and in order in fewer WebSocket messages; batching: false asks for none', async () => {
+  const CHANNELS = 50;
+  const ROUNDS = 10;
+  const names = Array.from({ length: CHANNELS }, (_, i) => `burst-${i}`);
+  const publisher = server.publisher();
+  for (const batching of [true, false]) {
+    await withPage(null, async (page) => {
+      const received = [];
+      const urls = [];
+      page.on('websocket', (ws) => {
+        urls.push(ws.url());
+        ws.on('framereceived', (f) => received.push(String(f.payload)));
+      });
+      await page.goto(`${app.url}/page?client=pusher-lite`);
+      await page.evaluate(
+        async ([names, batching]) => {
+          window.got = {};
+          window.p = connect(batching ? undefined : { batching: false });
+          for (const name of names) p.subscribe(name).bind('tick', (data) => (window.got[name] ||= []).push(data.round));
+          await until(() => p.allChannels().every((c) => c.subscribed));
+        },
+        [names, batching],
+      );
+      // Each trigger queues one frame per channel at once for this connection.
+      for (let round = 0; round < ROUNDS; round++) await publisher.trigger(names, 'tick', { round });
+      await page.waitForFunction(
+        ([names, rounds]) => names.every((name) => (window.got[name] || []).length === rounds),
+        [names, ROUNDS],
+      );
+      const got = await page.evaluate(() => window.got);
+      const rounds = Array.from({ length: ROUNDS }, (_, i) => i);
+      for (const name of names) assert.deepEqual(got[name], rounds, name);
+      assert.equal(urls.length, 1);
+      assert.equal(urls[0].includes('lite_batch=1'), batching, urls[0]);
+      const messages = received.filter((text) => text.includes('"tick"'));
+      const frames = messages.reduce((n, text) => n + text.split('\n').length, 0);
+      assert.equal(frames, CHANNELS * ROUNDS);
+      if (batching) assert.ok(messages.length < frames, `${frames} frames came in ${messages.length} messages`);
+      else assert.equal(messages.length, frames);
+    });
+  }
 });

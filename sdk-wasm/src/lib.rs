@@ -44,11 +44,13 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn dispatch(this: &Host, event: &str, kind: u32, text: &str, calls: &[u32], user_id: &str);
 
-    /// Calls handlers with the `data` of the message being handled (given to
-    /// [`WasmClient::message`]), read with the browser's JSON.parse; `with_user`
-    /// passes its `user_id` as metadata. Same `calls` as `dispatch`.
+    /// Calls handlers with the `data` of frame `index` of the message being
+    /// handled (given to [`WasmClient::message`]; the `index`-th piece split at
+    /// `\n`, see [`pusher_lite_core::batching`]), read with the browser's
+    /// JSON.parse; `with_user` passes its `user_id` as metadata. Same `calls`
+    /// as `dispatch`.
     #[wasm_bindgen(method, js_name = frameDispatch)]
-    fn frame_dispatch(this: &Host, calls: &[u32], with_user: bool);
+    fn frame_dispatch(this: &Host, calls: &[u32], with_user: bool, index: u32);
 
     /// Listens to `socket`'s events, reporting them with `handle` to
     /// [`WasmClient::opened`], `message`, `closed` and `errored`.
@@ -128,6 +130,7 @@ impl WasmClient {
         seed: &[u32],
         token: Option<String>,
         logging: bool,
+        batching: bool,
         js: Host,
     ) -> WasmClient {
         let mut config = ClientConfig::new(key, endpoint(host, ws_port, wss_port, path, tls));
@@ -143,6 +146,7 @@ impl WasmClient {
         config.log_level = logging.then_some(LogLevel::Debug);
         // Event data stays in the message text the facade holds (frameDispatch).
         config.data_by_reference = true;
+        config.batching = batching;
         let shared = Rc::new_cyclic(|me| {
             RefCell::new(Inner {
                 client: Client::new(config),
@@ -639,10 +643,10 @@ fn deliver(shared: &Shared, d: Dispatch<u32>) {
             inner.in_message,
         )
     };
-    if d.from_frame && in_message {
+    if let (Some(index), true) = (d.from_frame, in_message) {
         // The data never comes back out of WebAssembly memory: the facade
         // parses it from the message it already has.
-        host.frame_dispatch(&calls, !user_id.is_empty());
+        host.frame_dispatch(&calls, !user_id.is_empty(), index);
     } else {
         let (kind, text) = payload(d.payload, &d.source);
         host.dispatch(&d.event, kind, &text, &calls, &user_id);
@@ -929,7 +933,7 @@ mod tests {
                     kind: CallKind::Event(None),
                 },
             ],
-            from_frame: false,
+            from_frame: None,
         };
         deliver(&client.0, dispatch);
         let calls = get(&host, "calls");
@@ -950,6 +954,7 @@ mod tests {
             &[1000, 1000, 1000],
             &[1, 2],
             None,
+            true,
             true,
             host,
         )

@@ -45,6 +45,7 @@ const options: Options = {
   authorizer: (channel, opts) => ({
     authorize: (socketId, callback) => callback(null, { auth: channel.name + opts.authEndpoint + socketId }),
   }),
+  batching: false,
 };
 
 Pusher.logToConsole = true;
