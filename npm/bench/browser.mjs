@@ -11,8 +11,11 @@
 //    both at 100-byte payloads, and burst at 1 KB and 8 KB payloads. Beside
 //    the two clients, the burst is also read by a bare WebSocket that does the
 //    least any client must (JSON.parse the frame and its data, call the
-//    callback): the ceiling this browser and server allow, against which the
-//    ratios are to be read;
+//    callback): the ceiling this browser and server allow for one frame per
+//    message, against which the ratios are to be read. Ours asks our server
+//    for Lite frame batching (several frames per WebSocket message under load);
+//    it is also measured with batching off — what it does against any other
+//    Pusher server;
 // 3. time from the <script> tag to `connected` (median of fresh pages);
 // 4. latency from the HTTP trigger to the JS callback (p50/p90/p99/max of 300
 //    spaced events), both sides reading one clock (performance.timeOrigin).
@@ -69,14 +72,16 @@ const EVENTS_BY_SIZE = { 100: EVENTS, 1024: EVENTS / 5, 8192: EVENTS / 25 };
 
 // The ceiling's reader: one WebSocket, no client library.
 const BARE = 'bare WebSocket';
+// Ours without Lite frame batching: one frame per message, as from any Pusher server.
+const PLAIN = 'pusher-lite, batching off';
 
 async function throughput(client, burst, bytes = 100) {
   const events = EVENTS_BY_SIZE[bytes];
   const context = await browser.newContext();
   const page = await context.newPage();
   // The bare reader's page loads a client it does not use: the pages stay alike.
-  await page.goto(`${app.url}/page?client=${client === BARE ? 'pusher-lite' : client}`);
-  await page.evaluate(async ([channels, bare]) => {
+  await page.goto(`${app.url}/page?client=${client === BARE || client === PLAIN ? 'pusher-lite' : client}`);
+  await page.evaluate(async ([channels, bare, plain]) => {
     window.states = [];
     window.got = 0;
     window.first = 0;
@@ -105,12 +110,12 @@ async function throughput(client, burst, bytes = 100) {
       await until(() => subscribed === channels, 20000);
       return;
     }
-    const p = (window.pusher = connect());
+    const p = (window.pusher = connect(plain ? { batching: false } : undefined));
     p.connection.bind('state_change', (s) => window.states.push(`${s.previous}->${s.current}@${Math.round(performance.now())}`));
     p.connection.bind('error', (e) => window.states.push(`error ${JSON.stringify(e)}`));
     for (let i = 0; i < channels; i++) p.subscribe(`bench-${i}`).bind('tick', onEvent);
     await until(() => p.allChannels().every((c) => c.subscribed), 20000);
-  }, [CHANNELS, client === BARE]);
+  }, [CHANNELS, client === BARE, client === PLAIN]);
   // The page's main thread is kept busy while the feed is published, so the
   // events wait in the browser and the count measures the client, not the feed.
   if (burst) {
@@ -207,6 +212,7 @@ for (const client of clients) {
   rate8k[client] = [];
 }
 const ceiling = { 100: [], 1024: [], 8192: [] };
+const plain = { 100: [], 1024: [], 8192: [] };
 // Interleaved, so both clients (and the ceiling) see the same machine load.
 for (let round = 0; round < RUNS; round++) {
   for (const client of clients) {
@@ -215,7 +221,10 @@ for (let round = 0; round < RUNS; round++) {
     rate1k[client].push(await throughput(client, true, 1024));
     rate8k[client].push(await throughput(client, true, 8192));
   }
-  for (const bytes of [100, 1024, 8192]) ceiling[bytes].push(await throughput(BARE, true, bytes));
+  for (const bytes of [100, 1024, 8192]) {
+    ceiling[bytes].push(await throughput(BARE, true, bytes));
+    plain[bytes].push(await throughput(PLAIN, true, bytes));
+  }
 }
 for (const client of clients) latencies[client] = await latency(client);
 for (let round = 0; round < ROUNDS; round++) {
@@ -242,6 +251,7 @@ console.log(`\ninbound throughput (events/s to a JS callback, ${fmt(EVENTS)} eve
 console.log(`  burst (events queued while the page was busy): ours ${fmt(rateOurs)}   pusher-js ${fmt(rateTheirs)}`);
 console.log(`  streamed (as the server sends them):           ours ${fmt(median(streamed[ours]))}   pusher-js ${fmt(median(streamed[theirs]))}`);
 console.log(`  burst, ${BARE} (the ceiling: JSON.parse ×2 and the callback, no client): ${fmt(median(ceiling[100]))}`);
+console.log(`  burst, ${PLAIN} (one frame per message, as from any Pusher server): ${fmt(median(plain[100]))}`);
 const connOurs = median(connect[ours]);
 const connTheirs = median(connect[theirs]);
 console.log(`\nscript tag to 'connected' (ms, median of ${ROUNDS} fresh pages)`);
@@ -251,13 +261,14 @@ console.log('\nratios (ours / pusher-js)                                     bud
 console.log(`  gzip size vs pusher.min.js                 ${fmt(size.ours.gzip / size.min.gzip, 2).padStart(6)}   <= 1.00`);
 console.log(`  gzip size vs pusher-with-encryption.min.js ${fmt(size.ours.gzip / size.enc.gzip, 2).padStart(6)}`);
 console.log(`  inbound throughput (burst)                 ${fmt(rateOurs / rateTheirs, 2).padStart(6)}   >= 1.50`);
-console.log(`    the ceiling here (${BARE} / pusher-js)  ${fmt(median(ceiling[100]) / rateTheirs, 2).padStart(6)}`);
+console.log(`    the ceiling here (${BARE} / pusher-js)  ${fmt(median(ceiling[100]) / rateTheirs, 2).padStart(6)}   (one frame per message)
+    ours with batching off                   ${fmt(median(plain[100]) / rateTheirs, 2).padStart(6)}`);
 console.log(`  inbound throughput (streamed)              ${fmt(median(streamed[ours]) / median(streamed[theirs]), 2).padStart(6)}`);
 console.log(`  time to connected                          ${fmt(connOurs / connTheirs, 2).padStart(6)}   <= 1.00`);
 
 console.log(`\ninbound throughput by payload size (burst, events/s, median of ${RUNS})`);
-console.log(`  1 KB: ours ${fmt(median(rate1k[ours]))}   pusher-js ${fmt(median(rate1k[theirs]))}   ${BARE} ${fmt(median(ceiling[1024]))}`);
-console.log(`  8 KB: ours ${fmt(median(rate8k[ours]))}   pusher-js ${fmt(median(rate8k[theirs]))}   ${BARE} ${fmt(median(ceiling[8192]))}`);
+console.log(`  1 KB: ours ${fmt(median(rate1k[ours]))}   pusher-js ${fmt(median(rate1k[theirs]))}   ${BARE} ${fmt(median(ceiling[1024]))}   batching off ${fmt(median(plain[1024]))}`);
+console.log(`  8 KB: ours ${fmt(median(rate8k[ours]))}   pusher-js ${fmt(median(rate8k[theirs]))}   ${BARE} ${fmt(median(ceiling[8192]))}   batching off ${fmt(median(plain[8192]))}`);
 const lat = (c) => latencies[c];
 console.log(`\nlatency, HTTP trigger to JS callback (ms; 300 events)      p50      p90      p99      max`);
 for (const c of [ours, theirs]) {
@@ -275,6 +286,9 @@ console.log(
     ceiling: median(ceiling[100]) / rateTheirs,
     ceiling_1k: median(ceiling[1024]) / median(rate1k[theirs]),
     ceiling_8k: median(ceiling[8192]) / median(rate8k[theirs]),
+    plain: median(plain[100]) / rateTheirs,
+    plain_1k: median(plain[1024]) / median(rate1k[theirs]),
+    plain_8k: median(plain[8192]) / median(rate8k[theirs]),
     time_to_connected: connOurs / connTheirs,
     latency_p50: lat(ours).p50 / lat(theirs).p50,
     latency_p99: lat(ours).p99 / lat(theirs).p99,
@@ -291,6 +305,9 @@ console.log(
     bare_rate_100: median(ceiling[100]),
     bare_rate_1k: median(ceiling[1024]),
     bare_rate_8k: median(ceiling[8192]),
+    plain_rate_100: median(plain[100]),
+    plain_rate_1k: median(plain[1024]),
+    plain_rate_8k: median(plain[8192]),
     ours_connect_ms: connOurs,
     theirs_connect_ms: connTheirs,
     ours_p50_ms: lat(ours).p50,

@@ -293,7 +293,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let _ = writeln!(report, "\n## Native client vs pusher-js 8.6 (Node build)\n");
     let _ = writeln!(
         report,
-        "Each client is fed by its own ecosystem's publisher (ours by our Publisher, pusher-js by the official Node library), same server.\n"
+        "Each client is fed by its own ecosystem's publisher (ours by our Publisher, pusher-js by the official Node library), same server. Ours asks for Lite frame batching, which this server grants; pusher-js does not ask.\n"
     );
     let _ = writeln!(
         report,
@@ -358,10 +358,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let _ = writeln!(report, "```text\n{}\n```", table.trim());
     let ratio = |key: &str| json_number(ratios, key).map(|v| format!("{v:.2}×"));
     summary.push(format!(
-        "browser: gzip size {} pusher.min.js (budget ≤ 1×), {} pusher-with-encryption; inbound {} pusher-js at 100 B (budget ≥ 1.5×; a bare WebSocket reaches {}), {} at 1 KB, {} at 8 KB; script tag to connected {} (budget ≤ 1×); latency p50 {}, p99 {}",
+        "browser: gzip size {} pusher.min.js (budget ≤ 1×), {} pusher-with-encryption; inbound {} pusher-js at 100 B with Lite frame batching (budget ≥ 1.5×; {} with batching off, a bare WebSocket reaches {}), {} at 1 KB, {} at 8 KB; script tag to connected {} (budget ≤ 1×); latency p50 {}, p99 {}",
         ratio("gzip_vs_min")?,
         ratio("gzip_vs_encryption")?,
         ratio("throughput")?,
+        ratio("plain")?,
         ratio("ceiling")?,
         ratio("throughput_1k")?,
         ratio("throughput_8k")?,
@@ -378,6 +379,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     let with_ceiling = |name: &str| -> Result<Vec<f64>, String> {
         let mut values = ours_and_theirs(name)?;
+        values.push(figure(&format!("plain_{name}"))?);
         values.push(figure(&format!("bare_{name}"))?);
         Ok(values)
     };
@@ -409,9 +411,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 "events per second to a JS callback, same Chromium, same server (higher is better)"
                     .into(),
             series: vec![
-                "pusher-lite".into(),
+                "pusher-lite (Lite frame batching)".into(),
                 "pusher-js".into(),
-                "bare WebSocket, no client (the ceiling)".into(),
+                "pusher-lite, batching off".into(),
+                "bare WebSocket, no client (one frame per message)".into(),
             ],
             groups: vec![
                 Group {
