@@ -411,10 +411,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 "events per second to a JS callback, same Chromium, same server (higher is better)"
                     .into(),
             series: vec![
-                "pusher-lite (Lite frame batching)".into(),
+                "pusher-lite (batching)".into(),
                 "pusher-js".into(),
-                "pusher-lite, batching off".into(),
-                "bare WebSocket, no client (one frame per message)".into(),
+                "pusher-lite, no batching".into(),
+                "bare WebSocket (no client)".into(),
             ],
             groups: vec![
                 Group {

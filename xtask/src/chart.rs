@@ -49,7 +49,9 @@ impl Chart {
     /// The chart as an SVG document. Each group is scaled to its own largest
     /// value, since a group's measures share a unit but groups may not.
     pub fn svg(&self) -> String {
-        let (left, right, top, bottom) = (20.0, 20.0, 70.0, 60.0);
+        // The legend (top right) sits above the tallest bar's label.
+        let top = (34.0 + 18.0 * self.series.len() as f64).max(70.0);
+        let (left, right, bottom) = (20.0, 20.0, 60.0);
         let plot_h = HEIGHT - top - bottom;
         let group_w = (WIDTH - left - right) / self.groups.len().max(1) as f64;
         let bar_w = (group_w * 0.8) / self.series.len().max(1) as f64;
