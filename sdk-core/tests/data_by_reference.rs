@@ -14,19 +14,24 @@ fn connected(by_reference: bool) -> (Client<u32>, pusher_lite_core::client::Sock
     connect(config, HELLO)
 }
 
+/// Connects `client`: the socket it asks to open, and the URL.
+fn open(client: &mut Client<u32>) -> (pusher_lite_core::client::SocketHandle, String) {
+    client.connect(0);
+    std::iter::from_fn(|| client.poll())
+        .find_map(|o| match o {
+            Output::Open { socket, url } => Some((socket, url)),
+            _ => None,
+        })
+        .expect("an Open output")
+}
+
 /// A client connected with `config`, the server having said `hello`.
 fn connect(
     config: ClientConfig,
     hello: &str,
 ) -> (Client<u32>, pusher_lite_core::client::SocketHandle) {
     let mut client = Client::new(config);
-    client.connect(0);
-    let socket = std::iter::from_fn(|| client.poll())
-        .find_map(|o| match o {
-            Output::Open { socket, .. } => Some(socket),
-            _ => None,
-        })
-        .expect("an Open output");
+    let (socket, _) = open(&mut client);
     client.handle_open(1, socket);
     client.handle_message(2, socket, hello);
     for channel in ["news", "presence-room"] {
@@ -181,14 +186,7 @@ fn a_batched_message_is_read_frame_by_frame_in_order() {
 #[test]
 fn batching_is_asked_for_in_the_url_unless_turned_off() {
     for (batching, asked) in [(true, true), (false, false)] {
-        let mut client: Client<u32> = Client::new(batching_config(batching));
-        client.connect(0);
-        let url = std::iter::from_fn(|| client.poll())
-            .find_map(|o| match o {
-                Output::Open { url, .. } => Some(url),
-                _ => None,
-            })
-            .expect("an Open output");
+        let (_, url) = open(&mut Client::new(batching_config(batching)));
         assert_eq!(url.ends_with("&lite_batch=1"), asked, "{url}");
     }
 }

@@ -50,20 +50,19 @@ fn next_batch(
     first: Utf8Bytes,
     rx: &mut mpsc::Receiver<Outbound>,
 ) -> (Utf8Bytes, Option<Outbound>) {
-    let mut batch: Option<String> = None;
+    let started = || {
+        let mut message = String::with_capacity(first.len() * 4);
+        batching::append(&mut message, first.as_str());
+        message
+    };
+    // Alone, a frame still must not carry a raw line feed.
+    let mut batch = first.as_str().contains(batching::SEPARATOR).then(started);
     let mut left = None;
     if batching::may_share_a_message(first.as_str()) {
-        let mut len = first.len();
-        while len < batching::MAX_BATCH_BYTES {
+        while batch.as_ref().map_or(first.len(), String::len) < batching::MAX_BATCH_BYTES {
             match rx.try_recv() {
                 Ok(Outbound::Text(text)) if batching::may_share_a_message(text.as_str()) => {
-                    let message = batch.get_or_insert_with(|| {
-                        let mut message = String::with_capacity(first.len() * 4);
-                        batching::append(&mut message, first.as_str());
-                        message
-                    });
-                    batching::append(message, text.as_str());
-                    len = message.len();
+                    batching::append(batch.get_or_insert_with(started), text.as_str());
                 }
                 Ok(other) => {
                     left = Some(other);
@@ -73,17 +72,7 @@ fn next_batch(
             }
         }
     }
-    let message = match batch {
-        Some(message) => Utf8Bytes::from(message),
-        // Alone, a frame still must not carry a raw line feed.
-        None if first.as_str().contains(batching::SEPARATOR) => {
-            let mut alone = String::with_capacity(first.len());
-            batching::append(&mut alone, first.as_str());
-            Utf8Bytes::from(alone)
-        }
-        None => first,
-    };
-    (message, left)
+    (batch.map_or(first, Utf8Bytes::from), left)
 }
 
 /// Refuses a connection the way the protocol says: `pusher:error` with the
