@@ -167,15 +167,7 @@ fn machine() -> String {
 
 /// Runs the benchmarks.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let quick = match args {
-        [] => false,
-        [flag] if flag == "--quick" => true,
-        other => {
-            return Err(format!(
-                "`cargo xtask bench` takes only --quick (got {other:?})"
-            ));
-        }
-    };
+    let quick = run::only_flag(args, "bench", "--quick")?;
     let runs = if quick { 1 } else { 3 };
     tools::ensure_npm("tests/compat")?;
     let python = tools::ensure_python_venv("tests/compat/requirements.txt")?;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::dist::target_dir;
-use crate::run::{Cmd, root};
+use crate::run::{self, Cmd, root};
 use crate::tools;
 
 /// The library's file name.
@@ -41,15 +41,7 @@ pub fn wheel() -> Result<PathBuf, String> {
 
 /// `cargo xtask bindings [--release]`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let release = match args {
-        [] => false,
-        [flag] if flag == "--release" => true,
-        other => {
-            return Err(format!(
-                "`cargo xtask bindings` takes only --release (got {other:?})"
-            ));
-        }
-    };
+    let release = run::only_flag(args, "bindings", "--release")?;
     let python = tools::ensure_python_venv("bindings/python/requirements.txt")?;
     build(&python, release)?;
     println!("bindings written to {}", out_dir().display());

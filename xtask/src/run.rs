@@ -112,3 +112,14 @@ pub fn steps(steps: &[Step<'_>]) -> Result<(), String> {
     );
     Ok(())
 }
+
+/// The arguments of a command that takes at most one flag: whether `flag` was given.
+pub fn only_flag(args: &[String], command: &str, flag: &str) -> Result<bool, String> {
+    match args {
+        [] => Ok(false),
+        [given] if given == flag => Ok(true),
+        other => Err(format!(
+            "`cargo xtask {command}` takes only {flag} (got {other:?})"
+        )),
+    }
+}
