@@ -1,7 +1,8 @@
-//! `cargo xtask dist`: builds the browser bundle `npm/dist/` — the wasm32 build
-//! of `sdk-wasm`, wasm-bindgen (pinned to the crate's version), wasm-opt from
-//! npm's binaryen, and esbuild (`npm/build.mjs`): `pusher.js` for a `<script>`
-//! tag, `pusher.mjs`, `pusher.d.ts`.
+//! `cargo xtask dist`: builds the browser bundle `npm/dist/` — the wasm32 builds
+//! of `sdk-wasm` and of the decoder that unpacks it in the bundle
+//! (`sdk-wasm/inflate`), wasm-bindgen (pinned to the crate's version), wasm-opt
+//! from npm's binaryen, and esbuild (`npm/build.mjs`): `pusher.js` for a
+//! `<script>` tag, `pusher.mjs`, `pusher.d.ts`.
 
 use std::path::PathBuf;
 
@@ -31,15 +32,23 @@ pub fn build() -> Result<(), String> {
     let wasm_bindgen = tools::ensure_wasm_bindgen()?;
     tools::ensure_npm("npm")?;
     Cmd::new("cargo")
-        .args(["build", "-p", "pusher-lite-wasm", "--target"])
-        .args(["wasm32-unknown-unknown", "--profile", "wasm-release"])
+        .args(["build", "--target", "wasm32-unknown-unknown"])
+        .args(["--profile", "wasm-release"])
+        .args(["-p", "pusher-lite-wasm", "-p", "pusher-lite-inflate"])
         .run()?;
-    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/pusher_lite_wasm.wasm");
+    let out = target_dir().join("wasm32-unknown-unknown/wasm-release");
+    let npm_build = root().join("npm/build");
     Cmd::new(wasm_bindgen)
         .args(["--target", "web", "--out-dir"])
-        .args([root().join("npm/build")])
-        .args([wasm])
+        .args([&npm_build])
+        .args([out.join("pusher_lite_wasm.wasm")])
         .run()?;
+    // The decoder has no JavaScript glue: build.mjs optimises and inlines it as is.
+    std::fs::copy(
+        out.join("pusher_lite_inflate.wasm"),
+        npm_build.join("pusher_lite_inflate.raw.wasm"),
+    )
+    .map_err(|e| format!("copying the decoder module into npm/build: {e}"))?;
     Cmd::new("node")
         .args(["build.mjs"])
         .dir(root().join("npm"))
