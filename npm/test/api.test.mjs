@@ -47,6 +47,19 @@ test('script tag in <head>: the constructor returns at once and the next line ca
   });
 });
 
+test('script tag in an engine without Uint8Array.fromBase64: the bundled module unpacks through atob', async () => {
+  // This Chromium has fromBase64; engines from before 2025 do not.
+  await withPage(null, async (page) => {
+    await page.addInitScript(() => {
+      delete Uint8Array.fromBase64;
+    });
+    await page.goto(`${app.url}/pages/inline.html?port=${server.port}`);
+    assert.equal(await page.evaluate(() => typeof Uint8Array.fromBase64), 'undefined');
+    await page.waitForFunction(() => window.events.includes('subscribed'));
+    assert.deepEqual(await page.evaluate(() => window.events), ['constructed:connecting', 'connected', 'subscribed']);
+  });
+});
+
 test('ES module build: import Pusher and named exports, no globals', async () => {
   await withPage(`/pages/module.html?port=${server.port}`, async (page) => {
     await page.waitForFunction(() => window.events && window.events.includes('subscribed'));
