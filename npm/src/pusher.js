@@ -457,13 +457,14 @@ export default class Pusher extends Emitter {
     call(targets, event, data, userId);
   }
 
-  // Called by the driver: an event whose data is that of frame `index` of the
+  // Called by the driver: an event whose data is that of a frame of the
   // message being handled (parsed here, as pusher-js does, never copied back
-  // out of Rust). A message holds several frames, one per line, when the
-  // server batches (the core's Lite frame batching).
+  // out of Rust): the whole message when `index` is undefined, else line
+  // `index` of a batched message (the core's Lite frame batching). Only a
+  // batched message is split: elsewhere a line feed is JSON whitespace.
   frameDispatch(calls, withUser, index) {
     const targets = resolve(calls);
-    const frame = (this._frames ||= this._frame.split('\n'))[index];
+    const frame = index === undefined ? this._frame : (this._frames ||= this._frame.split('\n'))[index];
     let message;
     try {
       message = JSON.parse(frame);

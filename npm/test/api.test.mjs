@@ -251,3 +251,54 @@ test('Lite frame batching: a burst arrives whole and in order in fewer WebSocket
     });
   }
 });
+
+test('a frame whose JSON has raw line feeds (a client event as its sender wrote it) is delivered, batched or not', async () => {
+  const FRAME = '{"event":"client-lines",\n"channel":"private-lines",\n"data":{\n  "text": "a\\nb"\n}}';
+  for (const batching of [true, false]) {
+    await withPage(null, async (page) => {
+      const received = [];
+      page.on('websocket', (ws) => ws.on('framereceived', (f) => received.push(String(f.payload))));
+      await page.goto(`${app.url}/page?client=pusher-lite`);
+      await page.evaluate(
+        async ([batching, frame]) => {
+          window.got = [];
+          window.p = connect(batching ? undefined : { batching: false });
+          const channel = p.subscribe('private-lines');
+          channel.bind('client-lines', (data) => window.got.push(data));
+          await until(() => channel.subscribed);
+          // The sender: a bare WebSocket, subscribed with the app's auth endpoint.
+          const ws = new WebSocket(`ws://127.0.0.1:${CONFIG.port}/app/${CONFIG.key}?protocol=7&client=js&version=8.6.0`);
+          const next = (event) =>
+            new Promise((resolve) => {
+              const listen = (e) => {
+                const message = JSON.parse(e.data);
+                if (message.event !== event) return;
+                ws.removeEventListener('message', listen);
+                resolve(message);
+              };
+              ws.addEventListener('message', listen);
+            });
+          const hello = await next('pusher:connection_established');
+          const socketId = JSON.parse(hello.data).socket_id;
+          const response = await fetch('/pusher/auth', {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ socket_id: socketId, channel_name: 'private-lines' }),
+          });
+          const { auth } = await response.json();
+          const subscribed = next('pusher_internal:subscription_succeeded');
+          ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'private-lines', auth } }));
+          await subscribed;
+          ws.send(frame);
+          await until(() => window.got.length === 1);
+          ws.close();
+        },
+        [batching, FRAME],
+      );
+      assert.deepEqual(await page.evaluate(() => window.got), [{ text: 'a\nb' }]);
+      const carried = received.find((text) => text.includes('client-lines'));
+      // Unbatched, the frame arrives as written; batched, the server made its line feeds spaces.
+      assert.equal(carried.includes('\n'), !batching, JSON.stringify(carried));
+    });
+  }
+});

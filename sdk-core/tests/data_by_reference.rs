@@ -1,9 +1,11 @@
 //! `ClientConfig::data_by_reference`: ordinary events leave their string data in
 //! the frame text (`Payload::FrameData`, `from_frame`); everything that needs the
-//! data in the core still gets it. With Lite frame batching, `from_frame` says
-//! which frame of the message holds the data.
+//! data in the core still gets it. `from_frame` says where the frame is: the
+//! whole message, or, with Lite frame batching, which line of it.
 
-use pusher_lite_core::client::{Client, ClientConfig, Endpoint, Output, Payload, Target};
+use pusher_lite_core::client::{
+    Client, ClientConfig, Endpoint, FramePosition, Output, Payload, Target,
+};
 
 const HELLO: &str = r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.2\",\"activity_timeout\":120}"}"#;
 const HELLO_BATCHING: &str = r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.2\",\"activity_timeout\":120,\"lite_batch\":true}"}"#;
@@ -41,7 +43,7 @@ fn connect(
     (client, socket)
 }
 
-fn dispatches(client: &mut Client<u32>) -> Vec<(String, Payload, Option<u32>)> {
+fn dispatches(client: &mut Client<u32>) -> Vec<(String, Payload, Option<FramePosition>)> {
     std::iter::from_fn(|| client.poll())
         .filter_map(|o| match o {
             Output::Dispatch(d) => Some((d.event, d.payload, d.from_frame)),
@@ -61,7 +63,11 @@ fn ordinary_events_leave_their_data_in_the_frame() {
     );
     assert_eq!(
         dispatches(&mut client),
-        [("greet".into(), Payload::FrameData, Some(0))]
+        [(
+            "greet".into(),
+            Payload::FrameData,
+            Some(FramePosition::Whole)
+        )]
     );
 
     // Data that is not a string is decoded as usual.
@@ -72,7 +78,11 @@ fn ordinary_events_leave_their_data_in_the_frame() {
     );
     assert_eq!(
         dispatches(&mut client),
-        [("greet".into(), Payload::Data(r#"{"hi":1}"#.into()), Some(0))]
+        [(
+            "greet".into(),
+            Payload::Data(r#"{"hi":1}"#.into()),
+            Some(FramePosition::Whole)
+        )]
     );
 
     // Protocol events still carry their data (the core needs it).
@@ -111,7 +121,11 @@ fn without_the_option_data_is_decoded() {
     );
     assert_eq!(
         dispatches(&mut client),
-        [("greet".into(), Payload::Data(r#"{"hi":1}"#.into()), Some(0))]
+        [(
+            "greet".into(),
+            Payload::Data(r#"{"hi":1}"#.into()),
+            Some(FramePosition::Whole)
+        )]
     );
 }
 
@@ -162,16 +176,24 @@ fn a_batched_message_is_read_frame_by_frame_in_order() {
     assert_eq!(
         dispatches(&mut client),
         [
-            ("greet".into(), Payload::FrameData, Some(0)),
+            (
+                "greet".into(),
+                Payload::FrameData,
+                Some(FramePosition::InBatch(0))
+            ),
             (
                 "pusher:subscription_count".into(),
                 Payload::Data(r#"{"subscription_count":2}"#.into()),
                 None
             ),
-            ("greet".into(), Payload::FrameData, Some(2)),
+            (
+                "greet".into(),
+                Payload::FrameData,
+                Some(FramePosition::InBatch(2))
+            ),
         ]
     );
-    // A later single-frame message counts from 0 again.
+    // A later single-frame message is a batch of one.
     client.handle_message(
         5,
         socket,
@@ -179,7 +201,11 @@ fn a_batched_message_is_read_frame_by_frame_in_order() {
     );
     assert_eq!(
         dispatches(&mut client),
-        [("greet".into(), Payload::FrameData, Some(0))]
+        [(
+            "greet".into(),
+            Payload::FrameData,
+            Some(FramePosition::InBatch(0))
+        )]
     );
 }
 
@@ -194,7 +220,8 @@ fn batching_is_asked_for_in_the_url_unless_turned_off() {
 #[test]
 fn without_the_acknowledgement_a_message_is_one_frame() {
     // A server that ignored the request: a message with two frames is not split
-    // (it is malformed, and reported), and one frame with a raw line feed is fine.
+    // (it is malformed, and reported), and one frame with a raw line feed is
+    // fine — and is the whole message, which a front end must not split either.
     let (mut client, socket) = connect(batching_config(true), HELLO);
     client.bind(&Target::Channel("news".into()), "greet", 1);
     client.handle_message(
@@ -204,7 +231,11 @@ fn without_the_acknowledgement_a_message_is_one_frame() {
     );
     assert_eq!(
         dispatches(&mut client),
-        [("greet".into(), Payload::FrameData, Some(0))]
+        [(
+            "greet".into(),
+            Payload::FrameData,
+            Some(FramePosition::Whole)
+        )]
     );
     client.handle_message(5, socket, BATCH);
     let events: Vec<_> = dispatches(&mut client).into_iter().map(|d| d.0).collect();

@@ -25,7 +25,7 @@ use std::rc::{Rc, Weak};
 use pusher_lite_core::auth::{ChannelAuthorization, UserAuthentication};
 use pusher_lite_core::client::{
     AuthFailure, CallKind, Client, ClientConfig, ClientError, Dispatch, Endpoint, ErrorInfo,
-    LogLevel, Output, Payload, RequestId, SocketHandle, Target,
+    FramePosition, LogLevel, Output, Payload, RequestId, SocketHandle, Target,
 };
 use pusher_lite_core::frame::Data;
 use pusher_lite_core::json::write_str;
@@ -44,13 +44,13 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn dispatch(this: &Host, event: &str, kind: u32, text: &str, calls: &[u32], user_id: &str);
 
-    /// Calls handlers with the `data` of frame `index` of the message being
-    /// handled (given to [`WasmClient::message`]; the `index`-th piece split at
-    /// `\n`, see [`pusher_lite_core::batching`]), read with the browser's
-    /// JSON.parse; `with_user` passes its `user_id` as metadata. Same `calls`
-    /// as `dispatch`.
+    /// Calls handlers with the `data` of a frame of the message being handled
+    /// (given to [`WasmClient::message`]): the whole message when `index` is
+    /// `undefined`, else its `index`-th piece split at `\n` (a batched message,
+    /// see [`pusher_lite_core::batching`]). Read with the browser's JSON.parse;
+    /// `with_user` passes its `user_id` as metadata. Same `calls` as `dispatch`.
     #[wasm_bindgen(method, js_name = frameDispatch)]
-    fn frame_dispatch(this: &Host, calls: &[u32], with_user: bool, index: u32);
+    fn frame_dispatch(this: &Host, calls: &[u32], with_user: bool, index: Option<u32>);
 
     /// Listens to `socket`'s events, reporting them with `handle` to
     /// [`WasmClient::opened`], `message`, `closed` and `errored`.
@@ -643,9 +643,14 @@ fn deliver(shared: &Shared, d: Dispatch<u32>) {
             inner.in_message,
         )
     };
-    if let (Some(index), true) = (d.from_frame, in_message) {
+    if let (Some(position), true) = (d.from_frame, in_message) {
         // The data never comes back out of WebAssembly memory: the facade
-        // parses it from the message it already has.
+        // parses it from the message it already has — the whole message, or
+        // one line of a batched one.
+        let index = match position {
+            FramePosition::Whole => None,
+            FramePosition::InBatch(index) => Some(index),
+        };
         host.frame_dispatch(&calls, !user_id.is_empty(), index);
     } else {
         let (kind, text) = payload(d.payload, &d.source);

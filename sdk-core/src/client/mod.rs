@@ -54,8 +54,8 @@ pub use config::{ClientConfig, Endpoint, LogLevel, ReconnectPolicy};
 pub use dispatch::Dispatcher;
 pub use members::{Member, Members};
 pub use output::{
-    AuthFailure, Call, CallKind, ClientError, Dispatch, ErrorInfo, Metadata, Output, Payload,
-    RequestId, SocketHandle, State, Target,
+    AuthFailure, Call, CallKind, ClientError, Dispatch, ErrorInfo, FramePosition, Metadata, Output,
+    Payload, RequestId, SocketHandle, State, Target,
 };
 
 use crate::auth::{self, ChannelAuthorization, UserAuthentication};
@@ -223,7 +223,7 @@ struct PendingDispatch {
     event: String,
     payload: Payload,
     routes: Vec<Route>,
-    from_frame: Option<u32>,
+    from_frame: Option<FramePosition>,
 }
 
 #[derive(Debug)]
@@ -244,9 +244,9 @@ pub struct Client<H> {
     next_socket: u64,
     next_request: u64,
     socket_id: Option<String>,
-    /// Position of the frame being handled within its message (see
-    /// [`Dispatch::from_frame`]); 0 unless the server batches.
-    frame_index: u32,
+    /// Where the frame being handled is in its message (see
+    /// [`Dispatch::from_frame`]).
+    frame_position: FramePosition,
     activity_timeout_ms: u64,
     failures: u32,
     timers: Timers,
@@ -272,7 +272,7 @@ impl<H: Clone> Client<H> {
             next_socket: 0,
             next_request: 0,
             socket_id: None,
-            frame_index: 0,
+            frame_position: FramePosition::Whole,
             failures: 0,
             timers: Timers::default(),
             channels: Vec::new(),
@@ -802,10 +802,10 @@ impl<H: Clone> Client<H> {
                 self.timers.pong = None;
                 if batched {
                     for (index, frame) in batching::frames(text) {
-                        self.frame_index = index;
+                        self.frame_position = FramePosition::InBatch(index);
                         self.handle_frame(now, socket, frame);
                     }
-                    self.frame_index = 0;
+                    self.frame_position = FramePosition::Whole;
                 } else {
                     self.handle_frame(now, socket, text);
                 }
@@ -1686,7 +1686,7 @@ impl<H: Clone> Client<H> {
         routes: Vec<Route>,
     ) {
         let from_frame =
-            matches!(payload, Payload::Data(_) | Payload::FrameData).then_some(self.frame_index);
+            matches!(payload, Payload::Data(_) | Payload::FrameData).then_some(self.frame_position);
         self.queue.push_back(Queued::Dispatch(PendingDispatch {
             source,
             event,

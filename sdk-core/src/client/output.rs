@@ -184,14 +184,24 @@ pub struct Dispatch<H> {
     pub metadata: Option<Metadata>,
     /// Handlers resolved when this was polled, in the order to call them.
     pub calls: Vec<Call<H>>,
-    /// `Some(i)`: the payload is the `data` member of frame `i` of the message
-    /// given to the `handle_message` call that produced this event
-    /// (`Payload::Data` taken verbatim from it, or `Payload::FrameData`). `i` is
-    /// 0 unless the server batches frames (see [`crate::batching`]; frame `i` is
-    /// the `i`-th `\n`-separated piece). A front end that kept the message text
-    /// may read the value from it with its own JSON parser (the browser does, to
-    /// keep the data out of WebAssembly memory round trips).
-    pub from_frame: Option<u32>,
+    /// `Some(position)`: the payload is the `data` member of the frame at
+    /// `position` in the message given to the `handle_message` call that
+    /// produced this event (`Payload::Data` taken verbatim from it, or
+    /// `Payload::FrameData`). A front end that kept the message text may read
+    /// the value from it with its own JSON parser (the browser does, to keep the
+    /// data out of WebAssembly memory round trips).
+    pub from_frame: Option<FramePosition>,
+}
+
+/// Where a frame is in the message text it came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FramePosition {
+    /// The message is the frame (it may hold raw line feeds, as JSON
+    /// whitespace: only a batched message is split at them).
+    Whole,
+    /// Frame `i` of a batched message: its `i`-th `\n`-separated piece (see
+    /// [`crate::batching`]).
+    InBatch(u32),
 }
 
 /// What the front end must do next.
