@@ -20,7 +20,17 @@ const bytes = (base64) => {
  * @returns {Uint8Array}
  */
 export default (inflater, packed, size) => {
-  const { memory, inflate } = new WebAssembly.Instance(new WebAssembly.Module(bytes(inflater))).exports;
+  let decoder;
+  try {
+    decoder = new WebAssembly.Module(bytes(inflater));
+  } catch (error) {
+    // The first WebAssembly the page compiles: where a Content-Security-Policy stops it.
+    throw new Error(
+      `pusher-lite cannot compile WebAssembly on this page (${error.message}). If the page has a Content-Security-Policy, its script-src must allow 'wasm-unsafe-eval'.`,
+      { cause: error },
+    );
+  }
+  const { memory, inflate } = new WebAssembly.Instance(decoder).exports;
   const input = bytes(packed);
   // Input and output go above everything the decoder's module uses.
   const at = memory.buffer.byteLength;

@@ -60,6 +60,29 @@ test('script tag in an engine without Uint8Array.fromBase64: the bundled module 
   });
 });
 
+test("Content-Security-Policy: the bundle needs 'wasm-unsafe-eval' in script-src, and with it works", async () => {
+  const inline = (policy) => `/pages/inline.html?port=${server.port}&csp=${encodeURIComponent(policy)}`;
+  // Without the keyword the module cannot be compiled, and the error says what to add.
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${app.url}${inline("script-src 'self' 'unsafe-inline'")}`);
+    assert.equal(await page.evaluate(() => typeof window.Pusher), 'undefined');
+    assert.ok(
+      errors.some((e) => e.includes("script-src must allow 'wasm-unsafe-eval'")),
+      JSON.stringify(errors),
+    );
+  } finally {
+    await context.close();
+  }
+  await withPage(inline("script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'"), async (page) => {
+    await page.waitForFunction(() => window.events.includes('subscribed'));
+    assert.deepEqual(await page.evaluate(() => window.events), ['constructed:connecting', 'connected', 'subscribed']);
+  });
+});
+
 test('ES module build: import Pusher and named exports, no globals', async () => {
   await withPage(`/pages/module.html?port=${server.port}`, async (page) => {
     await page.waitForFunction(() => window.events && window.events.includes('subscribed'));

@@ -136,7 +136,10 @@ export async function startApp(server) {
     req.on('end', () => {
       const url = new URL(req.url, 'http://localhost');
       const send = (status, type, text) => {
-        res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+        const headers = { 'content-type': type, 'cache-control': 'no-store' };
+        // A page may ask for a Content-Security-Policy (?csp=…) to show what the bundle needs.
+        if (url.searchParams.has('csp')) headers['content-security-policy'] = url.searchParams.get('csp');
+        res.writeHead(status, headers);
         res.end(text);
       };
       if (url.pathname === '/page') {
