@@ -92,7 +92,7 @@ async function throughput(client, burst, bytes = 100) {
       window.sum = (window.sum || 0) + data.n; // the callback really reads the payload
     };
     if (bare) {
-      const ws = new WebSocket(`ws://127.0.0.1:${CONFIG.port}/app/${CONFIG.key}?protocol=7&client=js&version=8.6.0`);
+      const ws = bareSocket();
       let subscribed = 0;
       ws.onclose = (e) => window.states.push(`closed ${e.code} ${e.reason}`);
       ws.onmessage = (e) => {

@@ -39,12 +39,15 @@ async function withPage(path, fn) {
   }
 }
 
+// pages/inline.html keeps the script-tag contract: constructed (and connecting)
+// before the next line subscribes, then connected, then subscribed.
+async function inlinePageKeepsTheContract(page) {
+  await page.waitForFunction(() => window.events.includes('subscribed'));
+  assert.deepEqual(await page.evaluate(() => window.events), ['constructed:connecting', 'connected', 'subscribed']);
+}
+
 test('script tag in <head>: the constructor returns at once and the next line can subscribe and bind', async () => {
-  await withPage(`/pages/inline.html?port=${server.port}`, async (page) => {
-    await page.waitForFunction(() => window.events.includes('subscribed'));
-    const events = await page.evaluate(() => window.events);
-    assert.deepEqual(events, ['constructed:connecting', 'connected', 'subscribed']);
-  });
+  await withPage(`/pages/inline.html?port=${server.port}`, inlinePageKeepsTheContract);
 });
 
 test('script tag in an engine without Uint8Array.fromBase64: the bundled module unpacks through atob', async () => {
@@ -55,8 +58,7 @@ test('script tag in an engine without Uint8Array.fromBase64: the bundled module 
     });
     await page.goto(`${app.url}/pages/inline.html?port=${server.port}`);
     assert.equal(await page.evaluate(() => typeof Uint8Array.fromBase64), 'undefined');
-    await page.waitForFunction(() => window.events.includes('subscribed'));
-    assert.deepEqual(await page.evaluate(() => window.events), ['constructed:connecting', 'connected', 'subscribed']);
+    await inlinePageKeepsTheContract(page);
   });
 });
 
@@ -77,10 +79,7 @@ test("Content-Security-Policy: the bundle needs 'wasm-unsafe-eval' in script-src
   } finally {
     await context.close();
   }
-  await withPage(inline("script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'"), async (page) => {
-    await page.waitForFunction(() => window.events.includes('subscribed'));
-    assert.deepEqual(await page.evaluate(() => window.events), ['constructed:connecting', 'connected', 'subscribed']);
-  });
+  await withPage(inline("script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'"), inlinePageKeepsTheContract);
 });
 
 test('ES module build: import Pusher and named exports, no globals', async () => {
@@ -290,7 +289,7 @@ test('a frame whose JSON has raw line feeds (a client event as its sender wrote 
           channel.bind('client-lines', (data) => window.got.push(data));
           await until(() => channel.subscribed);
           // The sender: a bare WebSocket, subscribed with the app's auth endpoint.
-          const ws = new WebSocket(`ws://127.0.0.1:${CONFIG.port}/app/${CONFIG.key}?protocol=7&client=js&version=8.6.0`);
+          const ws = bareSocket();
           const next = (event) =>
             new Promise((resolve) => {
               const listen = (e) => {

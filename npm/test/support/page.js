@@ -59,5 +59,10 @@
     return new Pusher(key || config.key, base);
   };
 
+  // A WebSocket to the test server with no client library (speaking as pusher-js would).
+  window.bareSocket = function () {
+    return new WebSocket('ws://127.0.0.1:' + config.port + '/app/' + config.key + '?protocol=7&client=js&version=8.6.0');
+  };
+
   window.ready = true;
 })();
