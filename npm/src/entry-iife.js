@@ -1,10 +1,12 @@
 // dist/pusher.js: one file for a <script> tag. The WebAssembly module is inlined
 // and instantiated synchronously, so `new Pusher(...)` works on the next line.
+// The module's bytes first: see build.mjs.
+import { decoder, packed, size } from '../build/wasm-bytes.js';
 import { initSync } from '../build/pusher_lite_wasm.js';
-import wasm from '../build/wasm-bytes.js';
+import unpack from './unpack.mjs';
 import Pusher, { PusherLite, Channel, Members, BadEventName, BadChannelName, UnsupportedFeature, HTTPAuthError } from './pusher.js';
 
-initSync({ module: wasm() });
+initSync({ module: unpack(decoder, packed, size) });
 
 Object.assign(Pusher, { PusherLite, Channel, Members, BadEventName, BadChannelName, UnsupportedFeature, HTTPAuthError });
 
