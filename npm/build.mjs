@@ -23,16 +23,47 @@ mkdirSync(dist, { recursive: true });
 
 // 1. wasm-opt from npm's binaryen (never Debian's: it corrupts wasm-bindgen
 // output), for size: the client and the decoder (sdk-wasm/unpack).
-const wasmOpt = (from, to) =>
-  execFileSync(join(here, 'node_modules/.bin/wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', from, '-o', to], {
-    stdio: 'inherit',
-  });
+const wasmOpt = (from, to, extra = []) =>
+  execFileSync(join(here, 'node_modules/.bin/wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', ...extra, from, '-o', to], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).toString();
 const opt = join(build, 'pusher_lite_wasm.opt.wasm');
-wasmOpt(join(build, 'pusher_lite_wasm_bg.wasm'), opt);
+// The client's imports and exports get one- and two-letter names: wasm-bindgen
+// names an import after its function and a hash (`__wbg_setTimeout_2345720d88305df0`)
+// and an export after its method, and every name travels twice, in the module and
+// in the glue (1 KB of the bundle's gzip). wasm-opt prints what it renamed.
+const renamed = JSON.parse(wasmOpt(join(build, 'pusher_lite_wasm_bg.wasm'), opt, ['--minify-imports-and-exports-and-modules']));
 const decoderFile = join(build, 'pusher_lite_unpack.wasm');
 wasmOpt(join(build, 'pusher_lite_unpack.raw.wasm'), decoderFile);
 const wasm = readFileSync(opt);
 const decoder = readFileSync(decoderFile);
+
+// The glue, with the same names. It names imports as keys of one object per
+// import module and reaches exports only as `wasm.<name>`; anything else is
+// a glue this build does not know, and stops it.
+let glue = readFileSync(join(build, 'pusher_lite_wasm.js'), 'utf8');
+const importModules = new Set(renamed.imports.map(([module]) => module));
+const shortModules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(wasm)).map(({ module }) => module));
+if (importModules.size !== 1 || shortModules.size !== 1) {
+  throw new Error('build: expected the wasm-bindgen glue to import from one module');
+}
+const [[importModule], [shortModule]] = [[...importModules], [...shortModules]];
+const replaceAll = (pattern, replacement, what) => {
+  const before = glue;
+  glue = glue.replace(pattern, replacement);
+  if (glue === before) throw new Error(`build: ${what} is not in the wasm-bindgen glue`);
+};
+replaceAll(`${JSON.stringify(importModule)}: import0`, `${JSON.stringify(shortModule)}: import0`, `the import module ${importModule}`);
+for (const [, name, short] of renamed.imports) replaceAll(new RegExp(`(?<=\\s)${name}(?=: )`, 'g'), short, `the import ${name}`);
+const shortExports = new Set();
+for (const [name, short] of renamed.exports) {
+  glue = glue.replace(new RegExp(`\\bwasm\\.${name}\\b`, 'g'), `wasm.${short}`);
+  shortExports.add(short);
+}
+for (const [, name] of glue.matchAll(/\bwasm\.([\w$]+)/g)) {
+  if (!shortExports.has(name)) throw new Error(`build: the wasm-bindgen glue uses the export ${name}, which wasm-opt did not rename`);
+}
+writeFileSync(join(build, 'pusher_lite_wasm.renamed.js'), glue);
 
 // 2. The module's bytes as a JavaScript module: packed, then base64, since the
 // bundle must stay ASCII (a <script> served without a charset may be decoded as

@@ -2,7 +2,7 @@
 // and instantiated synchronously, so `new Pusher(...)` works on the next line.
 // The module's bytes first: see build.mjs.
 import { decoder, packed, size } from '../build/wasm-bytes.js';
-import { initSync } from '../build/pusher_lite_wasm.js';
+import { initSync } from '../build/pusher_lite_wasm.renamed.js';
 import unpack from './unpack.mjs';
 import Pusher, { PusherLite, Channel, Members, BadEventName, BadChannelName, UnsupportedFeature, HTTPAuthError } from './pusher.js';
 

@@ -5,7 +5,7 @@
 // runs auth transports, parses event data with the browser's JSON.parse, and
 // calls handlers in the order the core gives.
 
-import { WasmClient } from '../build/pusher_lite_wasm.js';
+import { WasmClient } from '../build/pusher_lite_wasm.renamed.js';
 
 export const VERSION = '0.1.0';
 
