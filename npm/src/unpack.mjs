@@ -1,8 +1,8 @@
-// The bundle's WebAssembly module travels packed (LZMA) and in base64 (see
+// The bundle's WebAssembly module travels deflated and in base64 (see
 // npm/build.mjs: gzip cannot compress it once it is base64). This unpacks it
 // synchronously — `new Pusher(...)` works on the line after the <script> tag —
-// with the LZMA decoder of sdk-wasm/unpack, a module of a few KB: a decoder in
-// JavaScript would run cold, several times slower.
+// with the raw DEFLATE decoder of sdk-wasm/inflate, a module of a few KB:
+// a decoder in JavaScript would run cold, several times slower.
 
 const bytes = (base64) => {
   if (Uint8Array.fromBase64) return Uint8Array.fromBase64(base64);
@@ -14,15 +14,15 @@ const bytes = (base64) => {
 
 /**
  * The module's bytes.
- * @param {string} decoder sdk-wasm/unpack's module, base64
- * @param {string} packed the module, a .lzma stream, base64
+ * @param {string} inflater sdk-wasm/inflate's module, base64
+ * @param {string} packed the module, raw DEFLATE, base64
  * @param {number} size the module's length
  * @returns {Uint8Array}
  */
-export default (decoder, packed, size) => {
-  let compiled;
+export default (inflater, packed, size) => {
+  let decoder;
   try {
-    compiled = new WebAssembly.Module(bytes(decoder));
+    decoder = new WebAssembly.Module(bytes(inflater));
   } catch (error) {
     // The first WebAssembly the page compiles: where a Content-Security-Policy stops it.
     throw new Error(
@@ -30,15 +30,15 @@ export default (decoder, packed, size) => {
       { cause: error },
     );
   }
-  const { memory, unpack } = new WebAssembly.Instance(compiled).exports;
+  const { memory, inflate } = new WebAssembly.Instance(decoder).exports;
   const input = bytes(packed);
   // Input and output go above everything the decoder's module uses.
   const at = memory.buffer.byteLength;
   memory.grow(Math.ceil((input.length + size) / 65536));
   new Uint8Array(memory.buffer, at, input.length).set(input);
-  const written = unpack(at, input.length, at + input.length, size);
+  const written = inflate(at, input.length, at + input.length, size);
   if (written !== size) {
-    throw new Error(`pusher-lite: the bundled WebAssembly module did not unpack (unpack returned ${written}, expected ${size} bytes)`);
+    throw new Error(`pusher-lite: the bundled WebAssembly module did not unpack (inflate returned ${written}, expected ${size} bytes)`);
   }
   return new Uint8Array(memory.buffer, at + input.length, size);
 };

@@ -1,6 +1,6 @@
 //! `cargo xtask dist`: builds the browser bundle `npm/dist/` — the wasm32 builds
 //! of `sdk-wasm` and of the decoder that unpacks it in the bundle
-//! (`sdk-wasm/unpack`), wasm-bindgen (pinned to the crate's version), wasm-opt
+//! (`sdk-wasm/inflate`), wasm-bindgen (pinned to the crate's version), wasm-opt
 //! from npm's binaryen, and esbuild (`npm/build.mjs`): `pusher.js` for a
 //! `<script>` tag, `pusher.mjs`, `pusher.d.ts`.
 
@@ -34,7 +34,7 @@ pub fn build() -> Result<(), String> {
     Cmd::new("cargo")
         .args(["build", "--target", "wasm32-unknown-unknown"])
         .args(["--profile", "wasm-release"])
-        .args(["-p", "pusher-lite-wasm", "-p", "pusher-lite-unpack"])
+        .args(["-p", "pusher-lite-wasm", "-p", "pusher-lite-inflate"])
         .run()?;
     let out = target_dir().join("wasm32-unknown-unknown/wasm-release");
     let npm_build = root().join("npm/build");
@@ -45,8 +45,8 @@ pub fn build() -> Result<(), String> {
         .run()?;
     // The decoder has no JavaScript glue: build.mjs optimises and inlines it as is.
     std::fs::copy(
-        out.join("pusher_lite_unpack.wasm"),
-        npm_build.join("pusher_lite_unpack.raw.wasm"),
+        out.join("pusher_lite_inflate.wasm"),
+        npm_build.join("pusher_lite_inflate.raw.wasm"),
     )
     .map_err(|e| format!("copying the decoder module into npm/build: {e}"))?;
     Cmd::new("node")
