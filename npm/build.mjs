@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import zopfli from '@gfx/zopfli';
 import * as esbuild from 'esbuild';
+import binaryen from 'binaryen';
 import unpack from './src/unpack.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,11 +26,47 @@ const wasmOpt = (level, from, to, extra = []) =>
     stdio: ['ignore', 'pipe', 'inherit'],
   }).toString();
 const opt = join(build, 'pusher_lite_wasm.opt.wasm');
+// Rust's panic machinery, snipped: each function below never returns, and in
+// the browser a panic ends in a trap either way (panic = "abort"; std writes
+// its message to a stderr that wasm32-unknown-unknown discards). Their bodies
+// become `unreachable`, so the formatting code that only builds panic
+// messages (Debug escapes, the Unicode printable tables, slice-index messages)
+// drops out: 1.7 KB of the deflated module. Names are read from the module's
+// name section, without crate hashes.
+const PANICS = [
+  /^core::panicking::(panic|panic_fmt|panic_bounds_check|panic_nounwind|panic_nounwind_fmt|panic_display|panic_explicit|panic_cannot_unwind|panic_in_cleanup|panic_misaligned_pointer_dereference|panic_null_pointer_dereference|assert_failed_inner)$/,
+  /^core::panicking::(assert_failed|panic_const::panic_const_\w+)(::<.*>)?$/,
+  /^core::slice::index::slice_(index|start_index_len|end_index_len|index_order|end_index_overflow|start_index_overflow)_fail$/,
+  /^core::str::(slice_error_fail|slice_error_fail_rt|slice_error_fail_ct|str_index_overflow_fail)$/,
+  /^core::(result::unwrap_failed|option::unwrap_failed|option::expect_failed)$/,
+  /^core::cell::panic_already_(mutably_)?borrowed$/,
+  /^__rustc::rust_begin_unwind$/,
+  /^std::panicking::(begin_panic_handler|panic_with_hook|rust_panic_with_hook)$/,
+  /^alloc::raw_vec::(capacity_overflow|handle_error)$/,
+];
+function snipPanics(file) {
+  const module = binaryen.readBinary(readFileSync(file));
+  const functions = [];
+  for (let i = 0; i < module.getNumFunctions(); i++) functions.push(binaryen.getFunctionInfo(module.getFunctionByIndex(i)));
+  const plain = (name) => name.replace(/\[[0-9a-f]+\]/g, '').replace(/::h[0-9a-f]{16}$/, '');
+  const panics = functions.filter(({ module: from, name }) => !from && PANICS.some((pattern) => pattern.test(plain(name))));
+  if (!panics.some(({ name }) => plain(name) === 'core::panicking::panic_fmt')) {
+    throw new Error('build: no core::panicking::panic_fmt in the module: its name section is gone, or Rust renamed it');
+  }
+  for (const { name, params, results } of panics) {
+    module.removeFunction(name);
+    module.addFunction(name, params, results, [], module.unreachable());
+  }
+  const snipped = file.replace(/\.wasm$/, '.snipped.wasm');
+  writeFileSync(snipped, module.emitBinary());
+  module.dispose();
+  return snipped;
+}
 // The client's imports and exports get one- and two-letter names: wasm-bindgen
 // names an import after its function and a hash (`__wbg_setTimeout_2345720d88305df0`)
 // and an export after its method, and every name travels twice, in the module and
 // in the glue (1 KB of the bundle's gzip). wasm-opt prints what it renamed.
-const renamed = JSON.parse(wasmOpt('-Oz', join(build, 'pusher_lite_wasm_bg.wasm'), opt, ['--minify-imports-and-exports-and-modules']));
+const renamed = JSON.parse(wasmOpt('-Oz', snipPanics(join(build, 'pusher_lite_wasm_bg.wasm')), opt, ['--minify-imports-and-exports-and-modules']));
 const decoderFile = join(build, 'pusher_lite_inflate.wasm');
 wasmOpt('-O3', join(build, 'pusher_lite_inflate.raw.wasm'), decoderFile);
 const wasm = readFileSync(opt);
