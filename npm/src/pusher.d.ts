@@ -144,6 +144,32 @@ export interface Options {
   nacl?: unknown;
 }
 
+/** `pusher.config`: the options resolved with pusher-js's defaults, as the client uses them. */
+export interface Config {
+  activityTimeout: number;
+  pongTimeout: number;
+  unavailableTimeout: number;
+  cluster?: string;
+  wsHost: string;
+  wsPort: number;
+  wssPort: number;
+  wsPath: string;
+  useTLS: boolean;
+  httpHost: string;
+  httpPort: number;
+  httpsPort: number;
+  httpPath: string;
+  statsHost: string;
+  enableStats: boolean;
+  channelAuthorizer: ChannelAuthorizationHandler;
+  userAuthenticator: UserAuthenticationHandler;
+  enabledTransports?: Transport[];
+  disabledTransports?: Transport[];
+  ignoreNullOrigin?: boolean;
+  timelineParams?: unknown;
+  nacl?: unknown;
+}
+
 export interface ClusterOptions {
   appKey: string;
   cluster: string;
@@ -223,6 +249,16 @@ export declare class PresenceChannel<Info = any> extends Channel {
   readonly members: Members<Info>;
 }
 
+/**
+ * `pusher.channels`: the channels the client holds. `channels` is a read-only,
+ * live table by name (what Laravel Echo's `whisper` reads).
+ */
+export declare class Channels {
+  readonly channels: Readonly<Record<string, Channel>>;
+  find(name: string): Channel | undefined;
+  all(): Channel[];
+}
+
 // ----- connection and user ------------------------------------------------------------------
 
 export declare class ConnectionManager extends EventsDispatcher {
@@ -277,6 +313,11 @@ export declare class Pusher extends EventsDispatcher {
   readonly options: Options;
   readonly connection: ConnectionManager;
   readonly user: UserFacade;
+  readonly config: Config;
+  readonly channels: Channels;
+  /** Binding here is binding on the client itself (pusher-js keeps both). */
+  readonly global_emitter: EventsDispatcher;
+  readonly sessionID: number;
 
   subscribe(channelName: `presence-${string}`): PresenceChannel;
   subscribe(channelName: string): Channel;
@@ -284,6 +325,8 @@ export declare class Pusher extends EventsDispatcher {
   channel(channelName: `presence-${string}`): PresenceChannel | undefined;
   channel(channelName: string): Channel | undefined;
   allChannels(): Channel[];
+  /** Subscribes every held channel that is neither subscribed nor pending. */
+  subscribeAll(): void;
   connect(): void;
   disconnect(): void;
   send_event(eventName: string, data: any, channel?: string): boolean;

@@ -160,6 +160,43 @@ export class Channel extends Emitter {
   }
 }
 
+// pusher-js's `pusher.channels`. Libraries built on pusher-js read its table:
+// Laravel Echo's whisper calls `pusher.channels.channels[name].trigger(…)`. The
+// table is a read-only view of the channels the core holds, never a second
+// copy that could disagree with it.
+export class Channels {
+  constructor(pusher) {
+    this._p = pusher;
+    const held = (name) => typeof name === 'string' && pusher._w.flags(name) !== 0;
+    this.channels = new Proxy(
+      {},
+      {
+        get: (target, name) => (held(name) ? pusher._channel(name) : Reflect.get(target, name)),
+        has: (target, name) => held(name) || name in target,
+        ownKeys: () => this._names(),
+        getOwnPropertyDescriptor: (target, name) =>
+          held(name) ? { value: pusher._channel(name), writable: false, enumerable: true, configurable: true } : undefined,
+        set: () => false,
+        defineProperty: () => false,
+        deleteProperty: () => false,
+      },
+    );
+  }
+
+  _names() {
+    return this._p._w.names().split('\n').filter(Boolean);
+  }
+
+  find(name) {
+    name = String(name);
+    return this._p._w.flags(name) ? this._p._channel(name) : undefined;
+  }
+
+  all() {
+    return this._names().map((name) => this._p._channel(name));
+  }
+}
+
 export class Members {
   constructor(pusher, name) {
     this._p = pusher;
@@ -370,6 +407,40 @@ function ms(value, fallback) {
   return value > 0 ? Math.min(value, 0x7fffffff) : fallback;
 }
 
+// pusher-js's `pusher.config`: the options resolved with pusher-js's defaults,
+// as the client uses them, and the auth handlers built from them.
+function resolveConfig(options, pusher) {
+  const cluster = options.cluster;
+  const config = {
+    activityTimeout: ms(options.activityTimeout, 120000),
+    cluster,
+    httpPath: options.httpPath || '/pusher',
+    httpPort: options.httpPort || 80,
+    httpsPort: options.httpsPort || 443,
+    pongTimeout: ms(options.pongTimeout, 30000),
+    statsHost: options.statsHost || 'stats.pusher.com',
+    unavailableTimeout: ms(options.unavailableTimeout, 10000),
+    wsPath: options.wsPath || '',
+    wsPort: options.wsPort || 80,
+    wssPort: options.wssPort || 443,
+    enableStats: 'enableStats' in options ? options.enableStats : 'disableStats' in options ? !options.disableStats : false,
+    httpHost: options.httpHost || (cluster ? `sockjs-${cluster}.pusher.com` : 'sockjs.pusher.com'),
+    useTLS: (globalThis.location && location.protocol === 'https:') || options.forceTLS !== false,
+    wsHost: options.wsHost || `ws-${cluster}.pusher.com`,
+    userAuthenticator: handlerFor(options.userAuthentication, 'user-authentication', AUTH_DEFAULTS.user),
+    channelAuthorizer: channelAuthorizer(options, pusher),
+  };
+  for (const key of ['disabledTransports', 'enabledTransports', 'ignoreNullOrigin', 'timelineParams', 'nacl']) {
+    if (key in options) config[key] = options[key];
+  }
+  return config;
+}
+
+// The driver's endpoint arguments.
+function endpoint(config) {
+  return [config.wsHost, config.wsPort, config.wssPort, config.wsPath, config.useTLS];
+}
+
 function randomSeed() {
   const seed = new Uint32Array(2);
   if (globalThis.crypto && crypto.getRandomValues) crypto.getRandomValues(seed);
@@ -414,13 +485,11 @@ export default class Pusher extends Emitter {
     this.key = appKey;
     this.options = options;
     this._ch = new Map();
-    this._authorizeChannel = channelAuthorizer(options, this);
-    this._authenticateUser = handlerFor(options.userAuthentication, 'user-authentication', AUTH_DEFAULTS.user);
-    const endpoint = this._endpoint(options);
+    const config = (this.config = resolveConfig(options, this));
     this._w = new WasmClient(
       String(appKey),
-      ...endpoint,
-      [ms(options.activityTimeout, 120000), ms(options.pongTimeout, 30000), ms(options.unavailableTimeout, 10000)],
+      ...endpoint(config),
+      [config.activityTimeout, config.pongTimeout, config.unavailableTimeout],
       randomSeed(),
       options.sessionToken,
       !!(logFunction || logToConsole),
@@ -429,20 +498,13 @@ export default class Pusher extends Emitter {
     );
     this.connection = new ConnectionManager(this);
     this.user = new UserFacade(this);
+    this.channels = new Channels(this);
+    // pusher-js's emitter of connection-wide events; binding on it is binding on the client.
+    this.global_emitter = new Emitter(this, GLOBAL);
+    this.sessionID = Math.floor((randomSeed()[0] / 2 ** 32) * 1e9);
     this._ws = websocketEnabled(options);
     Pusher.instances.push(this);
     if (Pusher.isReady) this.connect();
-  }
-
-  _endpoint(options) {
-    const tls = (globalThis.location && location.protocol === 'https:') || options.forceTLS !== false;
-    return [
-      options.wsHost || `ws-${options.cluster}.pusher.com`,
-      options.wsPort || 80,
-      options.wssPort || 443,
-      options.wsPath || '',
-      tls,
-    ];
   }
 
   // Called by the driver: one event, its handlers by id (`id << 2 | how`).
@@ -510,12 +572,12 @@ export default class Pusher extends Emitter {
     };
     try {
       if (channel === undefined) {
-        this._authenticateUser(
+        this.config.userAuthenticator(
           { socketId },
           once((auth, data, status, message) => w.authenticated(request, auth, data && text(data.user_data), status, message)),
         );
       } else {
-        this._authorizeChannel(
+        this.config.channelAuthorizer(
           { socketId, channelName: channel },
           once((auth, data, status, message) =>
             w.authorized(request, auth, data && text(data.channel_data), data && text(data.shared_secret), status, message),
@@ -547,11 +609,17 @@ export default class Pusher extends Emitter {
   }
 
   channel(name) {
-    return this._w.flags(name) ? this._channel(name) : undefined;
+    return this.channels.find(name);
   }
 
   allChannels() {
-    return this._w.names().split('\n').filter(Boolean).map((name) => this._channel(name));
+    return this.channels.all();
+  }
+
+  // pusher-js runs it after each connect; the core resubscribes by itself, so
+  // here it only subscribes what is held and not yet subscribed or pending.
+  subscribeAll() {
+    for (const channel of this.allChannels()) this.subscribe(channel.name);
   }
 
   subscribe(name) {
@@ -590,7 +658,8 @@ export default class Pusher extends Emitter {
   switchCluster({ appKey, cluster }) {
     this.key = appKey;
     this.options = Object.assign({}, this.options, { cluster });
-    this._w.switchTo(String(appKey), ...this._endpoint(this.options));
+    this.config = resolveConfig(this.options, this);
+    this._w.switchTo(String(appKey), ...endpoint(this.config));
   }
 }
 

@@ -464,6 +464,190 @@ conformance(
   },
 );
 
+// ----- what libraries built on pusher-js use ---------------------------------------------------------------------
+
+conformance(
+  "pusher-js's instance fields: channels (channels, find, all), config, global_emitter, sessionID, subscribeAll",
+  async (page, publisher) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect({ activityTimeout: 50000, wsPath: '' }));
+      const a = p.subscribe('public-table');
+      const b = p.subscribe('private-table');
+      const table = p.channels.channels;
+      note('table', Object.keys(table).sort(), table['public-table'] === a, p.channels.find('private-table') === b, p.channels.find('nope'));
+      note('all', p.channels.all().map((c) => c.name).sort(), p.allChannels().length, p.channel('public-table') === a);
+      const names = [];
+      for (const name in table) names.push(name);
+      note('for in', names.sort(), 'public-table' in table, 'nope' in table, table.hasOwnProperty('private-table'));
+      await until(() => a.subscribed && b.subscribed);
+      p.unsubscribe('public-table');
+      note('after unsubscribe', Object.keys(p.channels.channels), p.channels.channels['public-table']);
+      const c = p.config;
+      note('config', {
+        activityTimeout: c.activityTimeout,
+        pongTimeout: c.pongTimeout,
+        unavailableTimeout: c.unavailableTimeout,
+        cluster: c.cluster,
+        wsHost: c.wsHost,
+        wsPort: c.wsPort,
+        wssPort: c.wssPort,
+        wsPath: c.wsPath,
+        useTLS: c.useTLS,
+        httpHost: c.httpHost,
+        httpPort: c.httpPort,
+        httpsPort: c.httpsPort,
+        httpPath: c.httpPath,
+        statsHost: c.statsHost,
+        enableStats: c.enableStats,
+        enabledTransports: c.enabledTransports,
+        disabledTransports: c.disabledTransports,
+        channelAuthorizer: typeof c.channelAuthorizer,
+        userAuthenticator: typeof c.userAuthenticator,
+      });
+      // The resolved authorizer is the one the client uses.
+      await new Promise((resolve) =>
+        c.channelAuthorizer({ socketId: p.connection.socket_id, channelName: 'private-direct' }, (error, data) => {
+          note('authorizer', error, typeof data.auth, data.auth.startsWith(CONFIG.key + ':'));
+          resolve();
+        }),
+      );
+      note('session', Number.isInteger(p.sessionID), p.sessionID >= 0 && p.sessionID < 1e9);
+      p.global_emitter.bind('greeting', recorder('global_emitter'));
+      b.bind('pusher:subscription_succeeded', () => note('subscribed twice'));
+      p.subscribeAll();
+      note('subscribeAll', Object.keys(p.channels.channels), b.subscribed);
+    });
+    await publisher.trigger('private-table', 'greeting', { hi: 1 });
+    await page.evaluate(async () => {
+      await until(() => rec.some((e) => e[0] === 'global_emitter'));
+      // switchCluster resolves the config again.
+      p.switchCluster({ appKey: CONFIG.key, cluster: 'eu' });
+      note('switched', p.config.cluster, p.config.httpHost, p.config.wsHost);
+      await until(() => p.connection.state === 'connected' && p.channel('private-table').subscribed);
+      await new Promise((r) => setTimeout(r, 200));
+    });
+  },
+  (rec) => {
+    assert.deepEqual(find(rec, 'table'), [['table', ['private-table', 'public-table'], true, true, '<undefined>']]);
+    assert.deepEqual(find(rec, 'all'), [['all', ['private-table', 'public-table'], 2, true]]);
+    assert.deepEqual(find(rec, 'for in'), [['for in', ['private-table', 'public-table'], true, false, true]]);
+    assert.deepEqual(find(rec, 'after unsubscribe'), [['after unsubscribe', ['private-table'], '<undefined>']]);
+    const [, config] = find(rec, 'config')[0];
+    assert.equal(config.activityTimeout, 50000);
+    assert.equal(config.pongTimeout, 30000);
+    assert.equal(config.wsHost, '127.0.0.1');
+    assert.equal(config.useTLS, false);
+    assert.equal(config.httpHost, 'sockjs-mt1.pusher.com');
+    assert.deepEqual(config.enabledTransports, ['ws']);
+    assert.equal(config.channelAuthorizer, 'function');
+    assert.deepEqual(find(rec, 'authorizer'), [['authorizer', null, 'string', true]]);
+    assert.deepEqual(find(rec, 'session'), [['session', true, true]]);
+    assert.deepEqual(find(rec, 'subscribeAll'), [['subscribeAll', ['private-table'], true]]);
+    assert.deepEqual(find(rec, 'global_emitter'), [['global_emitter', 1, { hi: 1 }]]);
+    assert.deepEqual(find(rec, 'switched'), [['switched', 'eu', 'sockjs-eu.pusher.com', '127.0.0.1']]);
+    // The subscription made before subscribeAll is re-made by the switch, not by subscribeAll.
+    assert.deepEqual(find(rec, 'subscribed twice'), [['subscribed twice']]);
+  },
+);
+
+conformance(
+  'Laravel Echo (the laravel-echo package): listen, whisper, presence here/joining/leaving, encrypted, leave, connection status',
+  async (page, publisher) => {
+    await page.addScriptTag({ url: '/vendor/laravel-echo.js' });
+    await page.evaluate(async () => {
+      const echo = (user) =>
+        new Echo.default({
+          broadcaster: 'pusher',
+          key: CONFIG.key,
+          cluster: 'mt1',
+          wsHost: '127.0.0.1',
+          wsPort: CONFIG.port,
+          wssPort: CONFIG.port,
+          forceTLS: false,
+          enabledTransports: ['ws'],
+          authEndpoint: '/pusher/auth',
+          auth: { headers: { 'X-Static': 'echo' }, params: { user } },
+        });
+      const alice = (window.alice = echo('alice'));
+      const bob = (window.bob = echo('bob'));
+      window.statuses = [];
+      window.stopWatching = alice.connector.onConnectionChange((status) => statuses.push(status));
+      const subscribed = (client, name) => () => client.connector.pusher.channel(name)?.subscribed;
+      alice
+        .channel('orders')
+        .listen('OrderShipped', recorder('shipped'))
+        .listen('.raw-name', recorder('raw'))
+        .listenToAll((event, data) => note('any', event, data))
+        .subscribed(() => note('orders subscribed'));
+      alice.private('chat').listenForWhisper('typing', recorder('alice heard'));
+      bob.private('chat').listenForWhisper('typing', recorder('bob heard'));
+      alice.encryptedPrivate('vault').listen('.secret', recorder('secret'));
+      await until(subscribed(alice, 'orders'));
+      await until(subscribed(alice, 'private-chat'));
+      await until(subscribed(bob, 'private-chat'));
+      await until(subscribed(alice, 'private-encrypted-vault'));
+      bob.private('chat').whisper('typing', { who: 'bob' });
+      await until(() => rec.some((e) => e[0] === 'alice heard'));
+      alice
+        .join('room')
+        .here((users) => note('here', users))
+        .joining((...args) => (window.joining = args))
+        .leaving((...args) => (window.leaving = args))
+        .listenForWhisper('wave', recorder('wave'));
+      await until(() => rec.some((e) => e[0] === 'here'));
+      // Bob's subscription and Alice's member_added travel on two sockets: noted
+      // in a fixed order once both have come.
+      bob.join('room').here((users) => (window.bobHere = users.map((u) => u.name).sort()));
+      await until(() => window.bobHere && window.joining);
+      note('bob here', bobHere);
+      note('joining', ...joining);
+      bob.join('room').whisper('wave', { hand: 'right' });
+      await until(() => rec.some((e) => e[0] === 'wave'));
+      bob.leave('room');
+      await until(() => window.leaving);
+      note('leaving', ...leaving);
+      note('socketId', alice.socketId() === alice.connector.pusher.connection.socket_id, alice.socketId());
+      note('status', alice.connector.connectionStatus());
+    });
+    await publisher.trigger('orders', 'App\\Events\\OrderShipped', { id: 7 });
+    await publisher.trigger('orders', 'raw-name', { ok: true });
+    await publisher.trigger('private-encrypted-vault', 'secret', { code: 'echo' });
+    await page.evaluate(async () => {
+      await until(() => rec.some((e) => e[0] === 'secret') && rec.filter((e) => e[0] === 'raw').length === 1);
+      alice.channel('orders').stopListening('OrderShipped');
+      alice.leave('orders');
+      note('left', alice.connector.pusher.channel('orders'), Object.keys(alice.connector.channels).sort());
+      alice.disconnect();
+      bob.disconnect();
+      await until(() => alice.connector.pusher.connection.state === 'disconnected');
+      stopWatching();
+      note('statuses', statuses.filter((s, i) => s !== statuses[i - 1]));
+    });
+  },
+  (rec) => {
+    assert.deepEqual(find(rec, 'orders subscribed'), [['orders subscribed']]);
+    assert.deepEqual(find(rec, 'alice heard'), [['alice heard', 2, { who: 'bob' }, {}]]);
+    assert.deepEqual(find(rec, 'bob heard'), []);
+    assert.deepEqual(find(rec, 'here'), [['here', [{ name: 'Alice' }]]]);
+    assert.deepEqual(find(rec, 'bob here'), [['bob here', ['Alice', 'Bob']]]);
+    assert.deepEqual(find(rec, 'joining'), [['joining', { name: 'Bob' }]]);
+    assert.deepEqual(find(rec, 'wave'), [['wave', 2, { hand: 'right' }, { user_id: 'bob' }]]);
+    assert.deepEqual(find(rec, 'leaving'), [['leaving', { name: 'Bob' }]]);
+    assert.deepEqual(find(rec, 'shipped'), [['shipped', 2, { id: 7 }, {}]]);
+    assert.deepEqual(find(rec, 'raw'), [['raw', 2, { ok: true }, {}]]);
+    assert.deepEqual(find(rec, 'any'), [
+      ['any', 'OrderShipped', { id: 7 }],
+      ['any', '.raw-name', { ok: true }],
+    ]);
+    assert.deepEqual(find(rec, 'secret'), [['secret', 1, { code: 'echo' }]]);
+    assert.deepEqual(find(rec, 'socketId'), [['socketId', true, '<socket_id>']]);
+    assert.deepEqual(find(rec, 'status'), [['status', 'connected']]);
+    assert.deepEqual(find(rec, 'left'), [['left', '<undefined>', ['presence-room', 'private-chat', 'private-encrypted-vault']]]);
+    const [, statuses] = find(rec, 'statuses')[0];
+    assert.equal(statuses.at(-1), 'disconnected');
+  },
+);
+
 // ----- server restart (last: it replaces the server process) --------------------------------------------------------
 
 conformance(

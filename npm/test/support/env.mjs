@@ -19,6 +19,11 @@ export const APP = { id: '1', key: 'app-key', secret: 'app-secret' };
 // 32 bytes, base64: the app back end's encryption master key for private-encrypted- channels.
 export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
+// Libraries built on pusher-js, loaded into a test page after the client (`/vendor/NAME`).
+const VENDOR = {
+  'laravel-echo.js': join(npmDir, 'node_modules/laravel-echo/dist/echo.iife.js'),
+};
+
 export const CLIENTS = {
   'pusher-js': join(npmDir, 'node_modules/pusher-js/dist/web/pusher-with-encryption.js'),
   'pusher-lite': join(npmDir, 'dist/pusher.js'),
@@ -168,6 +173,11 @@ export async function startApp(server) {
           return send(404, 'text/plain', 'not found');
         }
         return send(200, file[2].endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript', content);
+      }
+      if (url.pathname.startsWith('/vendor/')) {
+        const file = VENDOR[url.pathname.slice('/vendor/'.length)];
+        if (!file) return send(404, 'text/plain', 'unknown vendor script');
+        return send(200, 'text/javascript', readFileSync(file));
       }
       if (url.pathname === '/support.js') {
         return send(200, 'text/javascript', readFileSync(join(here, 'page.js')));

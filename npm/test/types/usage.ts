@@ -78,6 +78,18 @@ const count: number = members.count;
 const myId: string | null = members.myID;
 const bob = members.get('bob');
 
+const held: Channel | undefined = pusher.channels.channels['private-x'];
+const found: Channel | undefined = pusher.channels.find('private-x');
+const table: Channel[] = pusher.channels.all();
+const activity: number = pusher.config.activityTimeout;
+const useTLS: boolean = pusher.config.useTLS;
+pusher.config.channelAuthorizer({ socketId: '1.2', channelName: 'private-x' }, (error, data) => data?.auth);
+pusher.global_emitter.bind('event', (data: any) => data);
+const session: number = pusher.sessionID;
+pusher.subscribeAll();
+// @ts-expect-error the channel table is read-only
+pusher.channels.channels['private-y'] = channel;
+
 pusher.bind('event', () => {}).bind_global(() => {}).unbind_global().unbind_all();
 pusher.signin();
 pusher.user.bind('greet', (data: any) => data);
