@@ -131,9 +131,18 @@ const common = {
   minify: true,
   target: 'es2020',
   legalComments: 'none',
-  logOverride: { 'empty-import-meta': 'silent', 'commonjs-variable-in-esm': 'silent' },
+  logOverride: { 'empty-import-meta': 'silent' },
 };
-await esbuild.build({ ...common, entryPoints: [join(here, 'src/entry-iife.js')], format: 'iife', outfile: join(dist, 'pusher.js') });
+// The <script> file is also what a CommonJS loader runs (package.json `require`):
+// a function around it receives the loader's `module`, if there is one.
+await esbuild.build({
+  ...common,
+  entryPoints: [join(here, 'src/entry-iife.js')],
+  format: 'iife',
+  banner: { js: '(function (commonJsModule) {' },
+  footer: { js: "})(typeof module === 'object' && module && module.exports ? module : undefined);" },
+  outfile: join(dist, 'pusher.js'),
+});
 await esbuild.build({ ...common, entryPoints: [join(here, 'src/entry-esm.js')], format: 'esm', outfile: join(dist, 'pusher.mjs') });
 copyFileSync(join(here, 'src/pusher.d.ts'), join(dist, 'pusher.d.ts'));
 

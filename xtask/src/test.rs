@@ -147,8 +147,9 @@ fn wasm_glue_tests() -> Result<(), String> {
 }
 
 /// The Playwright suites of `npm/test/`: the API-conformance suite (pusher-js
-/// and our bundle side by side), our client's own browser tests, and the Ex
-/// Pusher Lite chat page — all against the real server process.
+/// and our bundle side by side), our client's own browser tests, the Ex
+/// Pusher Lite chat page, and the npm package as `npm pack` ships it — all
+/// against the real server process.
 fn browser_suites() -> Result<(), String> {
     let server = build_server(false)?;
     Cmd::new("node")
@@ -157,6 +158,7 @@ fn browser_suites() -> Result<(), String> {
             "test/conformance.test.mjs",
             "test/api.test.mjs",
             "test/chat.test.mjs",
+            "test/package.test.mjs",
         ])
         .dir(run::root().join("npm"))
         .env("PUSHER_LITE_SERVER", server)
