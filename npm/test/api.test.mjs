@@ -89,6 +89,22 @@ test('ES module build: import Pusher and named exports, no globals', async () =>
   });
 });
 
+test('in a Web Worker (importScripts): connects, authorizes a private channel, receives events', async () => {
+  await withPage('/pages/blank.html', async (page) => {
+    await page.evaluate(({ key, port }) => {
+      window.fromWorker = [];
+      const worker = new Worker(`/pages/worker.js?key=${key}&port=${port}`);
+      worker.onmessage = (event) => fromWorker.push(event.data);
+      worker.onerror = (event) => fromWorker.push(['error', event.message]);
+    }, { key: APP.key, port: server.port });
+    await page.waitForFunction(() => fromWorker.length > 0);
+    assert.deepEqual(await page.evaluate(() => fromWorker), [['subscribed', 'connected']]);
+    await server.publisher().trigger('private-worker', 'hello', { from: 'the server' });
+    await page.waitForFunction(() => fromWorker.length > 1);
+    assert.deepEqual(await page.evaluate(() => fromWorker), [['subscribed', 'connected'], ['hello', { from: 'the server' }]]);
+  });
+});
+
 for (const loader of ['none', 'amd', 'brunch', 'other']) {
   test(`require("pusher_lite").default with ${loader === 'none' ? 'no module loader' : `a ${loader} loader`} on the page`, async () => {
     await withPage(`/pages/loaders.html?loader=${loader}`, async (page) => {
