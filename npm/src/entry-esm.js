@@ -6,4 +6,4 @@ import unpack from './unpack.mjs';
 
 initSync({ module: unpack(decoder, packed, size) });
 
-export { default, default as Pusher, PusherLite, Channel, Members, ConnectionManager, UserFacade, BadEventName, BadChannelName, UnsupportedFeature, HTTPAuthError, VERSION } from './pusher.js';
+export { default, default as Pusher, PusherLite, Channel, Channels, Members, ConnectionManager, UserFacade, BadEventName, BadChannelName, UnsupportedFeature, HTTPAuthError, VERSION } from './pusher.js';
