@@ -451,23 +451,20 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         let bytes = self.bytes;
         // Fast path: no escapes, borrow the slice.
-        let mut i = start;
-        loop {
-            match bytes.get(i) {
-                None => {
-                    self.pos = i;
-                    return Err(self.error("unterminated string"));
-                }
-                Some(b'"') => {
-                    self.pos = i + 1;
-                    return Ok(Cow::Borrowed(&self.src[start..i]));
-                }
-                Some(b'\\') => break,
-                Some(0..=0x1f) => {
-                    self.pos = i;
-                    return Err(self.error("control character in string"));
-                }
-                Some(_) => i += 1,
+        let mut i = plain_run_end(bytes, start);
+        match bytes.get(i) {
+            None => {
+                self.pos = i;
+                return Err(self.error("unterminated string"));
+            }
+            Some(b'"') => {
+                self.pos = i + 1;
+                return Ok(Cow::Borrowed(&self.src[start..i]));
+            }
+            Some(b'\\') => {}
+            Some(_) => {
+                self.pos = i;
+                return Err(self.error("control character in string"));
             }
         }
         // Escapes: copy each run of plain bytes whole (event data arrives
@@ -475,6 +472,7 @@ impl<'a> Reader<'a> {
         let mut out = String::with_capacity(i - start + 16);
         let mut run = start;
         loop {
+            i = plain_run_end(bytes, i);
             match bytes.get(i) {
                 None => {
                     self.pos = i;
@@ -514,11 +512,10 @@ impl<'a> Reader<'a> {
                     i = self.pos;
                     run = i;
                 }
-                Some(0..=0x1f) => {
+                Some(_) => {
                     self.pos = i;
                     return Err(self.error("control character in string"));
                 }
-                Some(_) => i += 1,
             }
         }
     }
@@ -529,6 +526,7 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         let bytes = self.bytes;
         loop {
+            self.pos = plain_run_end(bytes, self.pos);
             match bytes.get(self.pos) {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
@@ -548,8 +546,7 @@ impl<'a> Reader<'a> {
                     }
                     None => return Err(self.error("unterminated escape")),
                 },
-                Some(0..=0x1f) => return Err(self.error("control character in string")),
-                Some(_) => self.pos += 1,
+                Some(_) => return Err(self.error("control character in string")),
             }
         }
     }
@@ -572,6 +569,38 @@ impl<'a> Reader<'a> {
         }
         Ok(char::from_u32(unit).unwrap_or('\u{FFFD}'))
     }
+}
+
+/// Where the plain run of string content that starts at `from` ends: the index
+/// of the first quote, backslash or control character, or the length. Eight
+/// bytes at a time (a word-wide test for those three), since event data comes
+/// as long plain runs; byte by byte for the rest.
+fn plain_run_end(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // Non-zero when some byte of `word` is below `n` (n <= 0x80); bytes of
+    // 0x80 and above (UTF-8 sequences) never count.
+    let has_byte_below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let special = has_byte_below(word ^ (ONES * u64::from(b'"')), 1)
+            | has_byte_below(word ^ (ONES * u64::from(b'\\')), 1)
+            | has_byte_below(word, 0x20);
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -642,6 +671,38 @@ mod tests {
             parse(&round).unwrap().as_str(),
             Some("tab\tquote\"ctl\u{1f}")
         );
+    }
+
+    proptest::proptest! {
+        /// The word-wide scan stops where a byte-by-byte one does, from any start.
+        #[test]
+        fn plain_runs_end_where_a_bytewise_scan_does(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'"', b'\\', 0x00, 0x1f, 0x20, 0x7f, 0x80, 0xff]),
+                0..48,
+            )
+        ) {
+            for from in 0..=bytes.len() {
+                let bytewise = (from..bytes.len())
+                    .find(|&i| matches!(bytes[i], b'"' | b'\\' | 0..=0x1f))
+                    .unwrap_or(bytes.len());
+                proptest::prop_assert_eq!(plain_run_end(&bytes, from), bytewise);
+            }
+        }
+
+        /// A string is accepted or refused as serde_json does, and read the same.
+        #[test]
+        fn strings_read_as_serde_json_reads_them(
+            body in r#"([a-z"/ ]|\\[nrtbf"\\/x]|\\u00[0-9a-f]{2}|\\u[0-9]{3}|[\u{0}-\u{1f}]|é|😀){0,40}"#
+        ) {
+            let text = format!("\"{body}\"");
+            let ours = parse(&text).ok().map(|v| v.as_str().map(str::to_owned));
+            let theirs = serde_json::from_str::<String>(&text).ok().map(Some);
+            proptest::prop_assert_eq!(ours, theirs, "{}", text);
+            let object = format!("{{\"data\":{text}}}");
+            let raw = parse_object_raw_string(&object, "data");
+            proptest::prop_assert_eq!(raw.is_ok(), serde_json::from_str::<String>(&text).is_ok());
+        }
     }
 
     #[test]
