@@ -543,11 +543,13 @@ export default class Pusher extends Emitter {
     const w = this._w;
     ws.onopen = () => w.opened(handle);
     ws.onmessage = (event) => {
+      // Read once: each read of a MessageEvent's data may build the string anew.
+      const text = event.data;
       // Binary frames are not part of the protocol: ignored.
-      if (typeof event.data !== 'string') return;
-      this._frame = event.data;
+      if (typeof text !== 'string') return;
+      this._frame = text;
       try {
-        w.message(handle, event.data, event.timeStamp);
+        w.message(handle, text, event.timeStamp);
       } finally {
         this._frame = this._frames = undefined;
       }
