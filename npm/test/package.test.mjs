@@ -1,13 +1,14 @@
 // The npm package as it ships: packed by `npm pack`, installed into a fresh app
 // under the name `pusher-js` (an npm alias: how an app that imports pusher-js,
-// Laravel's for one, takes ours without a code change), bundled by esbuild with
-// Laravel Echo and run in headless Chromium against the real server; and loaded
-// by Node's CommonJS `require`.
+// Laravel's for one, takes ours without a code change) beside Laravel Echo,
+// bundled by esbuild and run in headless Chromium against the real server,
+// type-checked by tsc as the app's TypeScript; and loaded by Node's CommonJS
+// `require`.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -34,6 +35,8 @@ before(async () => {
   writeFileSync(join(appDir, 'package.json'), JSON.stringify(manifest));
   // A local tarball with no dependencies: nothing comes from a registry.
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: appDir });
+  // Laravel Echo beside it, as npm would place it (its pusher-js is ours then).
+  cpSync(join(npmDir, 'node_modules/laravel-echo'), join(appDir, 'node_modules/laravel-echo'), { recursive: true });
 });
 
 after(async () => {
@@ -62,13 +65,11 @@ window.echo = (port, user) => new Echo({
 });
 `,
   );
-  // laravel-echo comes from this package's devDependencies; pusher-js only from the app.
   const bundle = await esbuild.build({
     entryPoints: [join(appDir, 'app.js')],
     bundle: true,
     format: 'iife',
     platform: 'browser',
-    nodePaths: [join(npmDir, 'node_modules')],
     write: false,
     logLevel: 'silent',
   });
@@ -101,6 +102,54 @@ window.echo = (port, user) => new Echo({
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
+  }
+});
+
+test("the app's TypeScript, written against pusher-js's and Echo's types, type-checks against ours (strict)", () => {
+  writeFileSync(
+    join(appDir, 'app.ts'),
+    `import Echo from 'laravel-echo';
+import Pusher from 'pusher-js';
+import type { Channel, PresenceChannel } from 'pusher-js';
+
+// What a Laravel app's resources/js/echo.ts declares and writes.
+declare global {
+  interface Window {
+    Pusher: typeof Pusher;
+    Echo: Echo<'reverb'>;
+  }
+}
+window.Pusher = Pusher;
+window.Echo = new Echo({
+  broadcaster: 'reverb',
+  key: 'app-key',
+  wsHost: '127.0.0.1',
+  wsPort: 6001,
+  wssPort: 6001,
+  forceTLS: false,
+  enabledTransports: ['ws', 'wss'],
+});
+window.Echo.private('chat').listenForWhisper('typing', (event: { who: string }) => event.who);
+window.Echo.join('room').here((users: { name: string }[]) => users.length);
+const pusher: Pusher = window.Echo.connector.pusher;
+const chat: Channel | undefined = pusher.channels.find('private-chat');
+const room = pusher.subscribe('presence-room') as PresenceChannel;
+const count: number = room.members.count;
+const id: string | undefined = window.Echo.socketId();
+export { chat, count, id };
+`,
+  );
+  writeFileSync(
+    join(appDir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: 'es2020', module: 'es2020', moduleResolution: 'bundler', lib: ['es2020', 'dom'], types: [] },
+      files: ['app.ts'],
+    }),
+  );
+  try {
+    execFileSync(join(npmDir, 'node_modules/.bin/tsc'), ['-p', join(appDir, 'tsconfig.json')], { encoding: 'utf8' });
+  } catch (error) {
+    assert.fail(`tsc refused the app:\n${error.stdout}${error.stderr}`);
   }
 });
 
