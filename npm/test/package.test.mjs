@@ -51,7 +51,7 @@ test('the tarball holds the three dist files and the manifest, nothing of the bu
   assert.deepEqual(files, ['dist/pusher.d.ts', 'dist/pusher.js', 'dist/pusher.mjs', 'package.json']);
 });
 
-test('installed as pusher-js and bundled with Laravel Echo by esbuild: Echo listens and whispers through our client', async () => {
+test('installed as pusher-js and bundled with Laravel Echo by esbuild: Echo, set up for Laravel Reverb, listens and whispers through our client', async () => {
   writeFileSync(
     join(appDir, 'app.js'),
     `import Echo from 'laravel-echo';
@@ -59,9 +59,10 @@ import Pusher from 'pusher-js';
 import EncryptedPusher from 'pusher-js/with-encryption';
 window.Pusher = Pusher;
 window.oneBuild = Pusher === EncryptedPusher;
+// Laravel Reverb's settings (Echo sets cluster to '' for it).
 window.echo = (port, user) => new Echo({
-  broadcaster: 'pusher', key: ${JSON.stringify(APP.key)}, cluster: 'mt1', wsHost: '127.0.0.1', wsPort: port,
-  forceTLS: false, enabledTransports: ['ws'], authEndpoint: '/pusher/auth', auth: { headers: {}, params: { user } },
+  broadcaster: 'reverb', key: ${JSON.stringify(APP.key)}, wsHost: '127.0.0.1', wsPort: port, wssPort: port,
+  forceTLS: false, enabledTransports: ['ws', 'wss'], authEndpoint: '/pusher/auth', auth: { headers: {}, params: { user } },
 });
 `,
   );
