@@ -167,20 +167,24 @@ export class Channel extends Emitter {
 export class Channels {
   constructor(pusher) {
     this._p = pusher;
-    const held = (name) => typeof name === 'string' && pusher._w.flags(name) !== 0;
     this.channels = new Proxy(
       {},
       {
-        get: (target, name) => (held(name) ? pusher._channel(name) : Reflect.get(target, name)),
-        has: (target, name) => held(name) || name in target,
+        get: (target, name) => (this._holds(name) ? pusher._channel(name) : Reflect.get(target, name)),
+        has: (target, name) => this._holds(name) || name in target,
         ownKeys: () => this._names(),
         getOwnPropertyDescriptor: (target, name) =>
-          held(name) ? { value: pusher._channel(name), writable: false, enumerable: true, configurable: true } : undefined,
+          this._holds(name) ? { value: pusher._channel(name), writable: false, enumerable: true, configurable: true } : undefined,
         set: () => false,
         defineProperty: () => false,
         deleteProperty: () => false,
       },
     );
+  }
+
+  // Whether the core holds a channel of that name (symbols never name one).
+  _holds(name) {
+    return typeof name === 'string' && this._p._w.flags(name) !== 0;
   }
 
   _names() {
@@ -189,7 +193,7 @@ export class Channels {
 
   find(name) {
     name = String(name);
-    return this._p._w.flags(name) ? this._p._channel(name) : undefined;
+    return this._holds(name) ? this._p._channel(name) : undefined;
   }
 
   all() {
