@@ -312,21 +312,40 @@ function query(fields, options) {
   return parts.join('&');
 }
 
-// pusher-js's ajax transport: a form POST, JSON back.
-function ajax(options, kind, fields, callback) {
+// A form POST that answers `done(status, text)`, status 0 when the request never
+// got an answer. Through XMLHttpRequest where there is one; service workers have
+// only fetch.
+function post(url, headers, body, done) {
+  if (typeof XMLHttpRequest === 'undefined') {
+    fetch(url, { method: 'POST', headers, body }).then(
+      (response) => response.text().then((text) => done(response.status, text)),
+      () => done(0, ''),
+    );
+    return;
+  }
   const xhr = new XMLHttpRequest();
-  xhr.open('POST', options.endpoint, true);
-  xhr.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
-  const headers = Object.assign({}, options.headers, options.headersProvider && options.headersProvider());
+  xhr.open('POST', url, true);
   for (const name in headers) xhr.setRequestHeader(name, headers[name]);
   xhr.onreadystatechange = () => {
-    if (xhr.readyState !== 4) return;
-    if (xhr.status === 200) {
+    if (xhr.readyState === 4) done(xhr.status, xhr.responseText);
+  };
+  xhr.send(body);
+}
+
+// pusher-js's ajax transport: a form POST, JSON back.
+function ajax(options, kind, fields, callback) {
+  const headers = Object.assign(
+    { 'Content-Type': 'application/x-www-form-urlencoded' },
+    options.headers,
+    options.headersProvider && options.headersProvider(),
+  );
+  post(options.endpoint, headers, query(fields, options), (status, text) => {
+    if (status === 200) {
       let data;
       try {
-        data = JSON.parse(xhr.responseText);
+        data = JSON.parse(text);
       } catch (e) {
-        callback(new HTTPAuthError(200, `JSON returned from ${kind} endpoint was invalid, yet status code was 200. Data was: ${xhr.responseText}`));
+        callback(new HTTPAuthError(200, `JSON returned from ${kind} endpoint was invalid, yet status code was 200. Data was: ${text}`));
         return;
       }
       callback(null, data);
@@ -335,10 +354,9 @@ function ajax(options, kind, fields, callback) {
         kind === 'user-authentication'
           ? 'See: https://pusher.com/docs/channels/server_api/authenticating_users'
           : 'Clients must be authorized to join private or presence channels. See: https://pusher.com/docs/channels/server_api/authorizing-users/';
-      callback(new HTTPAuthError(xhr.status, `Unable to retrieve auth string from ${kind} endpoint - received status: ${xhr.status} from ${options.endpoint}. ${help}`));
+      callback(new HTTPAuthError(status, `Unable to retrieve auth string from ${kind} endpoint - received status: ${status} from ${options.endpoint}. ${help}`));
     }
-  };
-  xhr.send(query(fields, options));
+  });
 }
 
 function handlerFor(options, kind, defaults) {

@@ -105,6 +105,33 @@ test('in a Web Worker (importScripts): connects, authorizes a private channel, r
   });
 });
 
+test('in a service worker (no XMLHttpRequest): authorizes through fetch, with the same errors as XHR', async () => {
+  await withPage('/pages/blank.html', async (page) => {
+    const requests = app.requests.length;
+    await page.evaluate(({ key, port }) => {
+      window.fromWorker = [];
+      new BroadcastChannel('service-worker-test').onmessage = (event) => fromWorker.push(event.data);
+      navigator.serviceWorker.register(`/pages/service-worker.js?key=${key}&port=${port}`).catch((e) => fromWorker.push(['error', String(e)]));
+    }, { key: APP.key, port: server.port });
+    await page.waitForFunction(() => fromWorker.length >= 3);
+    const seen = await page.evaluate(() => fromWorker);
+    const byFirst = (first) => seen.find((entry) => entry[0] === first);
+    assert.deepEqual(byFirst('subscribed'), ['subscribed', 'undefined']);
+    const [, type, status, message] = byFirst('private-forbidden');
+    assert.deepEqual([type, status], ['AuthError', 403]);
+    assert.match(message, /received status: 403 from \/pusher\/auth/);
+    const garbled = byFirst('private-garbled');
+    assert.deepEqual(garbled.slice(1, 3), ['AuthError', 200]);
+    assert.match(garbled[3], /JSON returned from channel-authorization endpoint was invalid, yet status code was 200. Data was: \{not json/);
+    const sent = app.requests.slice(requests).find((request) => request.body.includes('private-service-worker'));
+    assert.equal(sent.contentType, 'application/x-www-form-urlencoded');
+    assert.equal(sent.headers.static, 'service-worker');
+    await server.publisher().trigger('private-service-worker', 'hello', { from: 'the server' });
+    await page.waitForFunction(() => fromWorker.some((entry) => entry[0] === 'hello'));
+    assert.deepEqual(await page.evaluate(() => fromWorker.find((entry) => entry[0] === 'hello')), ['hello', { from: 'the server' }]);
+  });
+});
+
 for (const loader of ['none', 'amd', 'brunch', 'other']) {
   test(`require("pusher_lite").default with ${loader === 'none' ? 'no module loader' : `a ${loader} loader`} on the page`, async () => {
     await withPage(`/pages/loaders.html?loader=${loader}`, async (page) => {
