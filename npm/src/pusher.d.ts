@@ -191,6 +191,12 @@ export declare class EventsDispatcher {
   unbind(eventName?: string | null, callback?: Function | null, context?: any): this;
   unbind_global(callback?: Function): this;
   unbind_all(): this;
+  /**
+   * Calls this emitter's handlers now, as if `eventName` had arrived: the
+   * global handlers with `(eventName, data)`, then the event's with `data`
+   * (and `metadata` when given). Nothing is sent.
+   */
+  emit(eventName: string, data?: any, metadata?: Metadata): this;
 }
 
 export interface StateChange {

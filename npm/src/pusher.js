@@ -125,6 +125,16 @@ class Emitter {
   unbind_all() {
     return this.unbind().unbind_global();
   }
+
+  // pusher-js's emit: this target's handlers, called here and now as if the
+  // event had come in — its global handlers, then the event's, with `metadata`
+  // when given.
+  emit(event, data, metadata) {
+    const targets = resolve(this._p._w.handlers(this._t, this._n, String(event)));
+    if (metadata) for (let i = 1; i < targets.length; i += 2) targets[i] &&= 2;
+    call(targets, event, data, undefined, metadata);
+    return this;
+  }
 }
 
 // ----- channels ------------------------------------------------------------------------
@@ -694,9 +704,9 @@ function resolve(calls) {
   return targets;
 }
 
-// pusher-js's call shapes: fn(event, data) for globals, fn(data[, metadata]) else.
-function call(targets, event, data, userId) {
-  let metadata;
+// pusher-js's call shapes: fn(event, data) for globals, fn(data[, metadata]) else;
+// the metadata is `metadata`, or made (once) of the sender's `userId`.
+function call(targets, event, data, userId, metadata) {
   for (let i = 0; i < targets.length; i += 2) {
     const handler = targets[i];
     if (!handler) continue;

@@ -435,6 +435,48 @@ conformance(
 );
 
 conformance(
+  'emit: local events reach the emitter\'s own handlers (globals first), with pusher-js\'s argument shapes; nothing is sent',
+  async (page) => {
+    await page.evaluate(async () => {
+      const p = (window.p = connect());
+      const ch = p.subscribe('public-emit');
+      await until(() => ch.subscribed);
+      const ctx = { name: 'ctx' };
+      ch.bind('local', function (...args) { note('local', args.length, ...args, this && this.name); }, ctx);
+      ch.bind_global(recorder('channel global'));
+      p.bind('local', recorder('pusher handler'));
+      p.bind_global(recorder('pusher global'));
+      p.connection.bind('state_change', recorder('connection handler'));
+      note('returns', ch.emit('local', { a: 1 }) === ch);
+      ch.emit('local', { b: 2 }, { user_id: 'ann' });
+      ch.emit('local');
+      ch.emit('nobody', 'x');
+      p.global_emitter.emit('local', [3]);
+      p.connection.emit('state_change', { previous: 'connected', current: 'connected' });
+      ch.unbind_all(); // globals too
+      ch.emit('local', 'unbound');
+      note('still', p.connection.state, ch.subscribed);
+    });
+  },
+  (rec) => {
+    assert.deepEqual(rec, [
+      ['channel global', 2, 'local', { a: 1 }],
+      ['local', 1, { a: 1 }, 'ctx'],
+      ['returns', true],
+      ['channel global', 2, 'local', { b: 2 }],
+      ['local', 2, { b: 2 }, { user_id: 'ann' }, 'ctx'],
+      ['channel global', 2, 'local', '<undefined>'],
+      ['local', 0, 'ctx'],
+      ['channel global', 2, 'nobody', 'x'],
+      ['pusher global', 2, 'local', [3]],
+      ['pusher handler', 1, [3]],
+      ['connection handler', 1, { previous: 'connected', current: 'connected' }],
+      ['still', 'connected', true],
+    ]);
+  },
+);
+
+conformance(
   'switchCluster: a new connection, channels and bindings kept',
   async (page, publisher) => {
     await page.evaluate(async () => {

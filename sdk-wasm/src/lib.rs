@@ -408,6 +408,18 @@ impl WasmClient {
         }
     }
 
+    /// The handlers `target` calls for `event`, as `dispatch` gets them (`how` 0
+    /// for a global handler, 1 for the event's): the facade's `emit`.
+    pub fn handlers(&self, target_kind: u32, channel: &str, event: &str) -> Vec<u32> {
+        let target = target(target_kind, channel);
+        let inner = self.0.borrow();
+        let calls = inner.client.calls(&target, event, None);
+        calls
+            .iter()
+            .map(|call| call.handler << 2 | u32::from(call.kind != CallKind::Global))
+            .collect()
+    }
+
     /// The answer to a channel authorization: `error` set means it failed
     /// (`status` 0 when there was no HTTP status).
     pub fn authorized(

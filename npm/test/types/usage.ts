@@ -68,6 +68,8 @@ channel
   .unbind_global()
   .unbind_all();
 const sent: boolean = channel.trigger('client-x', { a: 1 });
+channel.emit('event', { a: 1 }, { user_id: 'ann' }).emit('pusher:subscription_succeeded');
+pusher.connection.emit('state_change', { previous: 'connecting', current: 'connected' });
 const flags: [boolean, boolean, number | undefined] = [channel.subscribed, channel.subscriptionPending, channel.subscriptionCount];
 
 const room: PresenceChannel<{ name: string }> = pusher.subscribe('presence-room');

@@ -388,17 +388,7 @@ impl<H: Clone> Client<H> {
     fn resolve(&self, pending: PendingDispatch) -> Dispatch<H> {
         let mut calls = Vec::new();
         for route in &pending.routes {
-            let Some(dispatcher) = self.dispatcher(&route.target) else {
-                continue;
-            };
-            calls.extend(dispatcher.globals().iter().map(|h| Call {
-                handler: h.clone(),
-                kind: CallKind::Global,
-            }));
-            calls.extend(dispatcher.handlers(&pending.event).iter().map(|h| Call {
-                handler: h.clone(),
-                kind: CallKind::Event(route.metadata.clone()),
-            }));
+            self.push_calls(&mut calls, &route.target, &pending.event, &route.metadata);
         }
         let metadata = pending
             .routes
@@ -413,6 +403,36 @@ impl<H: Clone> Client<H> {
             calls,
             from_frame: pending.from_frame,
         }
+    }
+
+    /// The handlers `target` calls for `event`, in pusher-js's order (its global
+    /// handlers, then the event's), with `metadata` for the event's; none for a
+    /// channel the client does not hold. A front end delivering an event of its
+    /// own — pusher-js's `emit` — calls these.
+    pub fn calls(&self, target: &Target, event: &str, metadata: Option<Metadata>) -> Vec<Call<H>> {
+        let mut calls = Vec::new();
+        self.push_calls(&mut calls, target, event, &metadata);
+        calls
+    }
+
+    fn push_calls(
+        &self,
+        calls: &mut Vec<Call<H>>,
+        target: &Target,
+        event: &str,
+        metadata: &Option<Metadata>,
+    ) {
+        let Some(dispatcher) = self.dispatcher(target) else {
+            return;
+        };
+        calls.extend(dispatcher.globals().iter().map(|h| Call {
+            handler: h.clone(),
+            kind: CallKind::Global,
+        }));
+        calls.extend(dispatcher.handlers(event).iter().map(|h| Call {
+            handler: h.clone(),
+            kind: CallKind::Event(metadata.clone()),
+        }));
     }
 
     // ----- binding -------------------------------------------------------------
