@@ -131,6 +131,47 @@ conformance(
 );
 
 conformance(
+  'cache channels: the last event on subscribing (public and private), pusher:cache_miss when there is none',
+  async (page, publisher) => {
+    // The server keeps a cache channel's last event: each client gets channels
+    // of its own, so the second run does not see the first run's events.
+    const client = await page.evaluate(() => CONFIG.client);
+    for (const n of [1, 2]) {
+      await publisher.trigger(`cache-news-${client}`, 'headline', { n });
+      await publisher.trigger(`private-cache-news-${client}`, 'headline', { n, private: true });
+    }
+    await page.evaluate(async () => {
+      const p = (window.p = connect());
+      for (const name of ['cache-news', 'private-cache-news', 'cache-empty']) {
+        const ch = p.subscribe(`${name}-${CONFIG.client}`);
+        ch.bind('pusher:subscription_succeeded', () => note(name, 'succeeded'));
+        ch.bind('pusher:cache_miss', recorder(`${name} cache_miss`));
+        ch.bind('headline', recorder(`${name} headline`));
+      }
+      await until(() => rec.length === 6);
+    });
+    await publisher.trigger(`cache-news-${client}`, 'headline', { n: 3 });
+    await page.evaluate(() => until(() => rec.length === 7));
+  },
+  (rec) => {
+    const of = (name) => rec.filter((entry) => entry[0].startsWith(`${name} `) || entry[0] === name);
+    assert.deepEqual(of('cache-news'), [
+      ['cache-news', 'succeeded'],
+      ['cache-news headline', 2, { n: 2 }, {}],
+      ['cache-news headline', 2, { n: 3 }, {}],
+    ]);
+    assert.deepEqual(of('private-cache-news'), [
+      ['private-cache-news', 'succeeded'],
+      ['private-cache-news headline', 2, { n: 2, private: true }, {}],
+    ]);
+    assert.deepEqual(of('cache-empty'), [
+      ['cache-empty', 'succeeded'],
+      ['cache-empty cache_miss', 2, '<undefined>', {}],
+    ]);
+  },
+);
+
+conformance(
   'channel API: channel(), allChannels(), unsubscribe, reserved names',
   async (page) => {
     await page.evaluate(async () => {
