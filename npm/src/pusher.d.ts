@@ -55,9 +55,12 @@ export type UserAuthenticationHandler = (
   callback: UserAuthenticationCallback,
 ) => void;
 
-/** An auth endpoint: a form POST of `socket_id` (and `channel_name`) answered with JSON. */
+/**
+ * An auth endpoint: a form POST of `socket_id` (and `channel_name`) answered
+ * with JSON, or with `jsonp` a script GET of the same fields and `callback`,
+ * answered with `callback(json)` (no headers).
+ */
 export interface InternalAuthOptions {
-  /** Only `'ajax'` is implemented; `'jsonp'` falls back to it with a log line. */
   transport?: AuthTransport;
   endpoint?: string;
   params?: Record<string, unknown>;
@@ -301,6 +304,8 @@ export declare class Pusher extends EventsDispatcher {
   static instances: Pusher[];
   static isReady: boolean;
   static VERSION: string;
+  /** Where answers of the `jsonp` auth transport land, by request id. */
+  static auth_callbacks: Record<string, (data: any) => void>;
   /** Log to the console (the Pusher.log function, when set, takes precedence). */
   static logToConsole: boolean;
   static log: ((message: string) => void) | undefined;

@@ -369,16 +369,42 @@ function ajax(options, kind, fields, callback) {
   });
 }
 
+// pusher-js's jsonp transport, for endpoints on another origin that answer
+// `callback(json)`: a <script> GET whose callback is a key of the global
+// `Pusher.auth_callbacks`. Headers cannot travel; a script that fails to load
+// is an error without a status (pusher-js never answers then).
+let nextAuthCallback = 1;
+function jsonp(options, kind, fields, callback) {
+  if (options.headers !== undefined || options.headersProvider != null) {
+    log(2, `To send headers with the ${kind} request, you must use AJAX, rather than JSONP.`);
+  }
+  const id = String(nextAuthCallback++);
+  const script = document.createElement('script');
+  const done = (error, data) => {
+    delete Pusher.auth_callbacks[id];
+    script.remove();
+    callback(error, data);
+  };
+  Pusher.auth_callbacks[id] = (data) => done(null, data);
+  script.onerror = () =>
+    done(new Error(`Unable to retrieve auth string from ${kind} endpoint - the JSONP script failed to load from ${options.endpoint}`));
+  const name = `Pusher.auth_callbacks['${id}']`;
+  script.src = `${options.endpoint}?callback=${encodeURIComponent(name)}&${query(fields, options)}`;
+  const head = document.head || document.documentElement;
+  head.insertBefore(script, head.firstChild);
+}
+
 function handlerFor(options, kind, defaults) {
   options = Object.assign({}, defaults, options);
   if (options.customHandler) return options.customHandler;
-  if (options.transport !== 'ajax') {
+  const transport = options.transport === 'jsonp' ? jsonp : ajax;
+  if (options.transport !== 'ajax' && transport === ajax) {
     log(2, `auth transport '${options.transport}' is not supported; using 'ajax'`);
   }
   return (params, callback) => {
     const fields = { socket_id: params.socketId };
     if (params.channelName !== undefined) fields.channel_name = params.channelName;
-    ajax(options, kind, fields, callback);
+    transport(options, kind, fields, callback);
   };
 }
 
@@ -483,6 +509,8 @@ function randomSeed() {
 export default class Pusher extends Emitter {
   static instances = [];
   static isReady = true;
+  // Where JSONP auth answers land (`callback=Pusher.auth_callbacks['1']`).
+  static auth_callbacks = {};
   static VERSION = VERSION;
 
   static get logToConsole() {

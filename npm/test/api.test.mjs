@@ -169,6 +169,25 @@ test('errors are Error subclasses with pusher-js names', async () => {
   });
 });
 
+test('jsonp auth transport: a script that fails to load is a subscription_error (pusher-js never answers), and its callback is gone', async () => {
+  await withPage(null, async (page) => {
+    await page.goto(`${app.url}/page?client=pusher-lite`);
+    const seen = await page.evaluate(async () => {
+      const p = connect({ channelAuthorization: { endpoint: '/pusher/auth', transport: 'jsonp' } });
+      const ch = p.subscribe('private-forbidden-jsonp');
+      const errors = [];
+      ch.bind('pusher:subscription_error', (error) => errors.push([error.type, error.status, error.error]));
+      await until(() => errors.length > 0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { errors, pending: ch.subscriptionPending, callbacks: Object.keys(Pusher.auth_callbacks).length };
+    });
+    assert.deepEqual(seen.errors, [
+      ['AuthError', undefined, 'Unable to retrieve auth string from channel-authorization endpoint - the JSONP script failed to load from /pusher/auth'],
+    ]);
+    assert.deepEqual([seen.pending, seen.callbacks], [false, 0]);
+  });
+});
+
 test('Pusher.log and Pusher.logToConsole, switched on and off at any time', async () => {
   await withPage(null, async (page) => {
     const consoleLines = [];

@@ -258,6 +258,42 @@ conformance(
 );
 
 conformance(
+  'jsonp auth transport: private and presence channels and sign-in through a <script> GET, params in its query',
+  async (page) => {
+    await page.evaluate(async () => {
+      const logs = [];
+      Pusher.log = (message) => logs.push(String(message));
+      const jsonp = (endpoint, extra) => Object.assign({ endpoint, transport: 'jsonp', params: { user: 'ann' } }, extra);
+      const p = (window.p = connect({
+        channelAuthorization: jsonp('/pusher/auth', { headers: { 'X-Static': 'not sent' } }),
+        userAuthentication: jsonp('/pusher/user-auth'),
+      }));
+      const priv = p.subscribe('private-jsonp');
+      const room = p.subscribe('presence-jsonp');
+      p.signin();
+      await until(() => priv.subscribed && room.subscribed && p.user.user_data);
+      note('subscribed', priv.subscribed, room.members.me.id, room.members.me.info, p.user.user_data.id);
+      note('headers warned', logs.some((line) => line.includes('To send headers with the channel-authorization request, you must use AJAX, rather than JSONP.')));
+      Pusher.log = undefined;
+    });
+  },
+  (rec) => {
+    assert.deepEqual(rec, [
+      ['subscribed', true, 'ann', { name: 'Ann' }, 'ann'],
+      ['headers warned', true],
+    ]);
+    // What went out: script GETs with the callback, the fields and the params.
+    const gets = app.requests.filter((r) => r.method === 'GET').slice(-3).map((r) => new URLSearchParams(r.query));
+    assert.deepEqual(gets.map((q) => [q.get('callback').replace(/\d+/, 'N'), q.get('channel_name'), q.get('user')]).sort(), [
+      ["Pusher.auth_callbacks['N']", null, 'ann'],
+      ["Pusher.auth_callbacks['N']", 'presence-jsonp', 'ann'],
+      ["Pusher.auth_callbacks['N']", 'private-jsonp', 'ann'],
+    ]);
+    assert.ok(gets.every((q) => /^\d+\.\d+$/.test(q.get('socket_id'))));
+  },
+);
+
+conformance(
   'auth failures: HTTP status, invalid JSON and custom handler errors become subscription_error',
   async (page) => {
     await page.evaluate(async () => {

@@ -183,9 +183,19 @@ export async function startApp(server) {
         return send(200, 'text/javascript', readFileSync(join(here, 'page.js')));
       }
       if (url.pathname === '/pusher/auth' || url.pathname === '/pusher/user-auth') {
-        const form = Object.fromEntries(new URLSearchParams(body));
+        // A GET is pusher-js's jsonp transport: the fields in the query, the
+        // answer a script that calls `callback`.
+        const callback = req.method === 'GET' ? url.searchParams.get('callback') : null;
+        if (callback !== null && !/^[\w.[\]']+$/.test(callback)) return send(400, 'text/plain', 'bad callback');
+        const form = Object.fromEntries(callback ? url.searchParams : new URLSearchParams(body));
+        const json = (answer) =>
+          callback
+            ? send(200, 'text/javascript', `${callback}(${JSON.stringify(answer)});`)
+            : send(200, 'application/json', JSON.stringify(answer));
         app.requests.push({
+          method: req.method,
           path: url.pathname,
+          query: url.search,
           contentType: req.headers['content-type'],
           headers: { static: req.headers['x-static'], dynamic: req.headers['x-dynamic'] },
           body,
@@ -196,14 +206,12 @@ export async function startApp(server) {
         }
         if ((form.channel_name || '').includes('garbled')) return send(200, 'application/json', '{not json');
         if (url.pathname === '/pusher/user-auth') {
-          const auth = signer.authenticateUser(form.socket_id, { id: user, user_info: { name: user } });
-          return send(200, 'application/json', JSON.stringify(auth));
+          return json(signer.authenticateUser(form.socket_id, { id: user, user_info: { name: user } }));
         }
         const presence = form.channel_name.startsWith('presence-')
           ? { user_id: user, user_info: { name: user.charAt(0).toUpperCase() + user.slice(1) } }
           : undefined;
-        const auth = signer.authorizeChannel(form.socket_id, form.channel_name, presence);
-        return send(200, 'application/json', JSON.stringify(auth));
+        return json(signer.authorizeChannel(form.socket_id, form.channel_name, presence));
       }
       send(404, 'text/plain', 'not found');
     });

@@ -70,6 +70,8 @@ channel
 const sent: boolean = channel.trigger('client-x', { a: 1 });
 channel.emit('event', { a: 1 }, { user_id: 'ann' }).emit('pusher:subscription_succeeded');
 pusher.connection.emit('state_change', { previous: 'connecting', current: 'connected' });
+const jsonpAnswers: Record<string, (data: any) => void> = Pusher.auth_callbacks;
+new Pusher('key', { cluster: 'mt1', channelAuthorization: { endpoint: 'https://auth.example.com/pusher/auth', transport: 'jsonp' } });
 const flags: [boolean, boolean, number | undefined] = [channel.subscribed, channel.subscriptionPending, channel.subscriptionCount];
 
 const room: PresenceChannel<{ name: string }> = pusher.subscribe('presence-room');
