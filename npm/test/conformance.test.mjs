@@ -172,6 +172,41 @@ conformance(
 );
 
 conformance(
+  'subscription count: pusher:subscription_count as subscribers come and go, channel.subscriptionCount; none on presence channels',
+  async (page) => {
+    await page.evaluate(async () => {
+      const name = `public-count-${CONFIG.client}`;
+      const first = connect().subscribe(name);
+      note('before any count', first.subscriptionCount);
+      first.bind('pusher:subscription_count', recorder('count'));
+      await until(() => first.subscriptionCount === 1);
+      const other = connect();
+      other.subscribe(name);
+      await until(() => first.subscriptionCount === 2);
+      other.unsubscribe(name);
+      await until(() => first.subscriptionCount === 1);
+      note('count now', first.subscriptionCount);
+      const room = connect({ channelAuthorization: { endpoint: '/pusher/auth', transport: 'ajax', params: { user: 'ann' } } }).subscribe(`presence-count-${CONFIG.client}`);
+      room.bind('pusher:subscription_count', recorder('presence count'));
+      await until(() => room.subscribed);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      note('presence', room.subscriptionCount);
+      other.disconnect();
+    });
+  },
+  (rec) => {
+    assert.deepEqual(rec, [
+      ['before any count', '<undefined>'],
+      ['count', 1, { subscription_count: 1 }],
+      ['count', 1, { subscription_count: 2 }],
+      ['count', 1, { subscription_count: 1 }],
+      ['count now', 1],
+      ['presence', '<undefined>'],
+    ]);
+  },
+);
+
+conformance(
   'channel API: channel(), allChannels(), unsubscribe, reserved names',
   async (page) => {
     await page.evaluate(async () => {
