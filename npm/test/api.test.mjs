@@ -89,46 +89,51 @@ test('ES module build: import Pusher and named exports, no globals', async () =>
   });
 });
 
-test('in a Web Worker (importScripts): connects, authorizes a private channel, receives events', async () => {
-  await withPage('/pages/blank.html', async (page) => {
-    await page.evaluate(({ key, port }) => {
+// Both kinds of worker load test/pages/worker.js, which reports what it sees.
+async function inWorker(page, kind, channel) {
+  await page.evaluate(
+    ({ kind, url }) => {
       window.fromWorker = [];
-      const worker = new Worker(`/pages/worker.js?key=${key}&port=${port}`);
-      worker.onmessage = (event) => fromWorker.push(event.data);
-      worker.onerror = (event) => fromWorker.push(['error', event.message]);
-    }, { key: APP.key, port: server.port });
-    await page.waitForFunction(() => fromWorker.length > 0);
-    assert.deepEqual(await page.evaluate(() => fromWorker), [['subscribed', 'connected']]);
-    await server.publisher().trigger('private-worker', 'hello', { from: 'the server' });
-    await page.waitForFunction(() => fromWorker.length > 1);
-    assert.deepEqual(await page.evaluate(() => fromWorker), [['subscribed', 'connected'], ['hello', { from: 'the server' }]]);
+      const seen = (data) => fromWorker.push(data);
+      if (kind === 'service') {
+        new BroadcastChannel('service-worker-test').onmessage = (event) => seen(event.data);
+        navigator.serviceWorker.register(url).catch((e) => seen(['error', String(e)]));
+      } else {
+        const worker = new Worker(url);
+        worker.onmessage = (event) => seen(event.data);
+        worker.onerror = (event) => seen(['error', event.message]);
+      }
+    },
+    { kind, url: `/pages/worker.js?key=${APP.key}&port=${server.port}&channel=${channel}` },
+  );
+  const entry = (first) => page.evaluate((first) => fromWorker.find((entry) => entry[0] === first), first);
+  await page.waitForFunction(() => fromWorker.length >= 3 || fromWorker.some((entry) => entry[0] === 'error'));
+  const requests = app.requests.filter((request) => request.body.includes(channel));
+  assert.equal(requests.length, 1, `one authorization request for ${channel}`);
+  assert.equal(requests[0].contentType, 'application/x-www-form-urlencoded');
+  assert.equal(requests[0].headers.static, channel);
+  // Refused and garbled answers: the same errors as on a page.
+  const [, type, status, message] = await entry('private-forbidden');
+  assert.deepEqual([type, status], ['AuthError', 403]);
+  assert.match(message, /received status: 403 from \/pusher\/auth/);
+  const garbled = await entry('private-garbled');
+  assert.deepEqual(garbled.slice(1, 3), ['AuthError', 200]);
+  assert.match(garbled[3], /JSON returned from channel-authorization endpoint was invalid, yet status code was 200. Data was: \{not json/);
+  await server.publisher().trigger(channel, 'hello', { from: 'the server' });
+  await page.waitForFunction(() => fromWorker.some((entry) => entry[0] === 'hello'));
+  assert.deepEqual(await entry('hello'), ['hello', { from: 'the server' }]);
+  return entry('subscribed');
+}
+
+test('in a Web Worker (importScripts): connects, authorizes a private channel through XHR, receives events', async () => {
+  await withPage('/pages/blank.html', async (page) => {
+    assert.deepEqual(await inWorker(page, 'dedicated', 'private-worker'), ['subscribed', 'connected', 'function']);
   });
 });
 
-test('in a service worker (no XMLHttpRequest): authorizes through fetch, with the same errors as XHR', async () => {
+test('in a service worker (no XMLHttpRequest): authorizes through fetch, with the same answers and errors', async () => {
   await withPage('/pages/blank.html', async (page) => {
-    const requests = app.requests.length;
-    await page.evaluate(({ key, port }) => {
-      window.fromWorker = [];
-      new BroadcastChannel('service-worker-test').onmessage = (event) => fromWorker.push(event.data);
-      navigator.serviceWorker.register(`/pages/service-worker.js?key=${key}&port=${port}`).catch((e) => fromWorker.push(['error', String(e)]));
-    }, { key: APP.key, port: server.port });
-    await page.waitForFunction(() => fromWorker.length >= 3);
-    const seen = await page.evaluate(() => fromWorker);
-    const byFirst = (first) => seen.find((entry) => entry[0] === first);
-    assert.deepEqual(byFirst('subscribed'), ['subscribed', 'undefined']);
-    const [, type, status, message] = byFirst('private-forbidden');
-    assert.deepEqual([type, status], ['AuthError', 403]);
-    assert.match(message, /received status: 403 from \/pusher\/auth/);
-    const garbled = byFirst('private-garbled');
-    assert.deepEqual(garbled.slice(1, 3), ['AuthError', 200]);
-    assert.match(garbled[3], /JSON returned from channel-authorization endpoint was invalid, yet status code was 200. Data was: \{not json/);
-    const sent = app.requests.slice(requests).find((request) => request.body.includes('private-service-worker'));
-    assert.equal(sent.contentType, 'application/x-www-form-urlencoded');
-    assert.equal(sent.headers.static, 'service-worker');
-    await server.publisher().trigger('private-service-worker', 'hello', { from: 'the server' });
-    await page.waitForFunction(() => fromWorker.some((entry) => entry[0] === 'hello'));
-    assert.deepEqual(await page.evaluate(() => fromWorker.find((entry) => entry[0] === 'hello')), ['hello', { from: 'the server' }]);
+    assert.deepEqual(await inWorker(page, 'service', 'private-service-worker'), ['subscribed', 'connected', 'undefined']);
   });
 });
 
