@@ -277,13 +277,17 @@ conformance(
     assert.deepEqual(find(rec, 'succeeded'), [['succeeded', 1, {}]]);
     const [, requests] = find(rec, 'requests')[0];
     assert.deepEqual(requests[0], {
+      method: 'POST',
       path: '/pusher/auth',
+      query: '',
       contentType: 'application/x-www-form-urlencoded',
       headers: { static: 's', dynamic: 'd' },
       body: 'socket_id=ID&channel_name=private-auth&user=dave&extra=p%20v',
     });
     assert.deepEqual(requests[1], {
+      method: 'POST',
       path: '/pusher/auth',
+      query: '',
       contentType: 'application/x-www-form-urlencoded',
       headers: { static: 'legacy', dynamic: '<undefined>' },
       body: 'socket_id=ID&channel_name=private-legacy&user=erin',
