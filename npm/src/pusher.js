@@ -130,9 +130,8 @@ class Emitter {
   // event had come in — its global handlers, then the event's, with `metadata`
   // when given.
   emit(event, data, metadata) {
-    const targets = resolve(this._p._w.handlers(this._t, this._n, String(event)));
-    if (metadata) for (let i = 1; i < targets.length; i += 2) targets[i] &&= 2;
-    call(targets, event, data, undefined, metadata);
+    const calls = this._p._w.handlers(this._t, this._n, String(event), !!metadata);
+    call(resolve(calls), event, data, undefined, metadata);
     return this;
   }
 }

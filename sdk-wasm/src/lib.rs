@@ -24,8 +24,8 @@ use std::rc::{Rc, Weak};
 
 use pusher_lite_core::auth::{ChannelAuthorization, UserAuthentication};
 use pusher_lite_core::client::{
-    AuthFailure, CallKind, Client, ClientConfig, ClientError, Dispatch, Endpoint, ErrorInfo,
-    FramePosition, LogLevel, Output, Payload, RequestId, SocketHandle, Target,
+    AuthFailure, Call, CallKind, Client, ClientConfig, ClientError, Dispatch, Endpoint, ErrorInfo,
+    FramePosition, LogLevel, Metadata, Output, Payload, RequestId, SocketHandle, Target,
 };
 use pusher_lite_core::frame::Data;
 use pusher_lite_core::json::write_str;
@@ -408,16 +408,20 @@ impl WasmClient {
         }
     }
 
-    /// The handlers `target` calls for `event`, as `dispatch` gets them (`how` 0
-    /// for a global handler, 1 for the event's): the facade's `emit`.
-    pub fn handlers(&self, target_kind: u32, channel: &str, event: &str) -> Vec<u32> {
+    /// The handlers `target` calls for `event`, encoded as `dispatch` gets them,
+    /// the event's called with metadata when `with_metadata`: the facade's `emit`.
+    pub fn handlers(
+        &self,
+        target_kind: u32,
+        channel: &str,
+        event: &str,
+        with_metadata: bool,
+    ) -> Vec<u32> {
         let target = target(target_kind, channel);
+        let metadata = with_metadata.then(Metadata::default);
         let inner = self.0.borrow();
-        let calls = inner.client.calls(&target, event, None);
-        calls
-            .iter()
-            .map(|call| call.handler << 2 | u32::from(call.kind != CallKind::Global))
-            .collect()
+        let calls = inner.client.calls(&target, event, metadata);
+        calls.iter().map(encode_call).collect()
     }
 
     /// The answer to a channel authorization: `error` set means it failed
@@ -635,17 +639,13 @@ fn deliver(shared: &Shared, d: Dispatch<u32>) {
         .calls
         .iter()
         .map(|call| {
-            let how = match &call.kind {
-                CallKind::Global => 0,
-                CallKind::Event(None) => 1,
-                CallKind::Event(Some(meta)) => {
-                    if let Some(id) = &meta.user_id {
-                        user_id.clone_from(id);
-                    }
-                    2
-                }
-            };
-            call.handler << 2 | how
+            if let CallKind::Event(Some(Metadata {
+                user_id: Some(id), ..
+            })) = &call.kind
+            {
+                user_id.clone_from(id);
+            }
+            encode_call(call)
         })
         .collect();
     let (host, in_message) = {
@@ -668,6 +668,16 @@ fn deliver(shared: &Shared, d: Dispatch<u32>) {
         let (kind, text) = payload(d.payload, &d.source);
         host.dispatch(&d.event, kind, &text, &calls, &user_id);
     }
+}
+
+/// One handler as the facade calls it: `id << 2 | how` (see [`Host::dispatch`]).
+fn encode_call(call: &Call<u32>) -> u32 {
+    let how = match call.kind {
+        CallKind::Global => 0,
+        CallKind::Event(None) => 1,
+        CallKind::Event(Some(_)) => 2,
+    };
+    call.handler << 2 | how
 }
 
 /// How the facade reads a payload: 0 `undefined`; 1 event data (`JSON.parse`
