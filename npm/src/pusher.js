@@ -326,10 +326,9 @@ function query(fields, options) {
 // only fetch.
 function post(url, headers, body, done) {
   if (typeof XMLHttpRequest === 'undefined') {
-    fetch(url, { method: 'POST', headers, body }).then(
-      (response) => response.text().then((text) => done(response.status, text)),
-      () => done(0, ''),
-    );
+    fetch(url, { method: 'POST', headers, body })
+      .then((response) => response.text().then((text) => [response.status, text]))
+      .then(([status, text]) => done(status, text), () => done(0, ''));
     return;
   }
   const xhr = new XMLHttpRequest();
